@@ -1,0 +1,36 @@
+"""Minibatch order, a pure function of (seed, epoch): a run resumed at an epoch boundary draws
+exactly the batches the uninterrupted run would have drawn, with no sampler state to save."""
+from __future__ import annotations
+
+from typing import Iterator
+
+import numpy as np
+import torch
+
+from aae.seeds import derive_seed
+
+
+def _stream(pool: np.ndarray, n_batches: int, batch_size: int, seed: int) -> np.ndarray:
+    """n_batches x batch_size indices from `pool`: successive shuffles of it, cut into batches.
+    A pool smaller than a batch (100 labels, batch 100) is simply reshuffled as often as needed."""
+    rng = np.random.default_rng(seed)
+    need = n_batches * batch_size
+    order = np.concatenate([rng.permutation(pool) for _ in range(-(-need // len(pool)))])
+    return order[:need].reshape(n_batches, batch_size)
+
+
+def epoch_batches(streams, x: torch.Tensor, y: torch.Tensor, labelled: np.ndarray, batch_size: int,
+                  steps: int, seed: int, epoch: int) -> Iterator[dict[str, torch.Tensor]]:
+    """`steps` minibatches: "x" from every training image, "x_lab"/"y_lab" from the labelled ones."""
+    unl = _stream(np.arange(len(x)), steps, batch_size, derive_seed(seed, "unlabelled", epoch)) \
+        if "unlabelled" in streams else None
+    lab = _stream(labelled, steps, batch_size, derive_seed(seed, "labelled", epoch)) \
+        if "labelled" in streams else None
+    for i in range(steps):
+        batch = {}
+        if unl is not None:
+            batch["x"] = x[torch.from_numpy(unl[i])]
+        if lab is not None:
+            idx = torch.from_numpy(lab[i])
+            batch["x_lab"], batch["y_lab"] = x[idx], y[idx]
+        yield batch

@@ -1,0 +1,155 @@
+"""The command line shared by every benchmark: parse, check, run, gather, write the table.
+
+Bad input ends in one line on stderr and exit status 2, before anything is written, so a
+mistyped command never touches a finished run or a results table.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+from aae import io
+from aae.data import LOADERS, load_dataset
+from aae.errors import DataMissing, UserError
+from aae.provenance import git_sha
+from aae.registry import BUDGETS, get_model
+from aae.results import TableLayout, describe_config, load_rows, render, summarize
+from aae.runner import EXECUTORS, run_specs
+from aae.spec import JobSpec
+
+
+class OneLineParser(argparse.ArgumentParser):
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def build_parser(prog: str, description: str, datasets: list[str]) -> OneLineParser:
+    p = OneLineParser(prog=prog, description=description,
+                      formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--seeds", type=positive_int, default=5, help="trials per cell (seeds derived, not chosen)")
+    p.add_argument("--budget", default="cpu",
+                   help=f"one of {', '.join(BUDGETS)}: smoke = seconds (tests), cpu = the paper's "
+                        "architectures with fewer epochs for a 2-core machine, paper = the paper's schedule")
+    p.add_argument("--models", nargs="+", metavar="MODEL", help="train only these models (default: every measured row)")
+    p.add_argument("--datasets", nargs="+", metavar="DATASET",
+                   help=f"only these dataset columns, from {', '.join(datasets)} (or 'synthetic' for "
+                        "a tiny stand-in); a dataset named here that is missing is an error")
+    p.add_argument("--set", nargs="+", default=[], metavar="KEY=VALUE", dest="overrides",
+                   help="override model config fields, type-checked (e.g. --set epochs=3 lr=0.01)")
+    p.add_argument("--executor", default="local", help=f"one of {', '.join(EXECUTORS)}")
+    p.add_argument("--workers", type=positive_int, default=1, help="parallel processes for --executor local")
+    p.add_argument("--runs-dir", type=Path, default=Path(os.environ.get("AAE_RUNS", "runs")),
+                   help="where run directories live ($AAE_RUNS)")
+    p.add_argument("--results-dir", type=Path, default=Path("results"), help="where the table is written")
+    p.add_argument("--data-dir", help="a folder holding dataset files ($AAE_DATA)")
+    p.add_argument("--gather-only", action="store_true", help="train nothing; rebuild the table from finished runs")
+    s = p.add_argument_group("slurm (with --executor slurm)")
+    s.add_argument("--slurm-profile", help="a profile from slurm/profiles/ (partition, time limit, GPUs, ...)")
+    s.add_argument("--slurm-partition")
+    s.add_argument("--timeout-min", type=positive_int)
+    s.add_argument("--gpus-per-node", type=int)
+    s.add_argument("--cpus-per-task", type=positive_int)
+    s.add_argument("--mem-gb", type=positive_int)
+    s.add_argument("--array-parallelism", type=positive_int)
+    s.add_argument("--no-wait", action="store_true", help="submit and return; use --gather-only later")
+    return p
+
+
+def _check_writable(folder: Path, what: str) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UserError(f"{what} {folder} cannot be created: {e.strerror}") from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UserError(f"{what} {folder} is not writable")
+
+
+def _available_datasets(names: list[str], explicit: bool, data_dir) -> dict[str, str]:
+    """dataset -> 'needs data: <file>' for each one that is missing (loading also fetches MNIST once)."""
+    missing = {}
+    for name in names:
+        try:
+            load_dataset(name, data_dir)
+        except DataMissing as e:
+            if explicit:
+                raise
+            print(f"{name}: {e}; its column shows as missing", file=sys.stderr)
+            missing[name] = f"needs data: {e.filename}"
+    return missing
+
+
+def benchmark_main(argv, *, prog: str, description: str, layout: TableLayout,
+                   make_specs: Callable[..., list[JobSpec]], synthetic_columns) -> int:
+    """The body of every `python -m benchmarks.tableN`. Returns the exit status."""
+    started = time.time()
+    datasets = sorted({c.dataset for c in layout.columns})
+    args = build_parser(prog, description, datasets).parse_args(argv)
+    try:
+        if args.budget not in BUDGETS:
+            raise UserError(f"unknown budget {args.budget!r}; known: {', '.join(BUDGETS)}")
+        if args.executor not in EXECUTORS:
+            raise UserError(f"unknown executor {args.executor!r}; known: {', '.join(EXECUTORS)}")
+        models = args.models or list(layout.measured)
+        for m in models:
+            get_model(m)
+            if m not in layout.measured:
+                raise UserError(f"model {m!r} has no row in {layout.name}; its rows: {', '.join(layout.measured)}")
+        chosen = args.datasets or datasets
+        for d in chosen:
+            if d not in LOADERS or (d not in datasets and d != "synthetic"):
+                raise UserError(f"unknown dataset {d!r} for {layout.name}; known: {', '.join(datasets)}, synthetic")
+        if "synthetic" in chosen:
+            layout = TableLayout(**{**layout.__dict__, "columns": tuple(synthetic_columns)})
+        columns = [c for c in layout.columns if c.dataset in chosen]
+        _check_writable(args.results_dir, "results directory")
+        _check_writable(args.runs_dir, "runs directory")
+        missing = _available_datasets(sorted({c.dataset for c in columns}), bool(args.datasets), args.data_dir)
+        specs = make_specs(models=models, columns=[c for c in columns if c.dataset not in missing],
+                           seeds=args.seeds, budget=args.budget, overrides=args.overrides)
+        if not args.gather_only:
+            run_specs(specs, args.runs_dir, args.executor, args.workers, args.data_dir, _slurm_options(args))
+        rows = load_rows(specs, args.runs_dir, layout.metric)
+        configs = {m: describe_config(next(s.config for s in specs if s.model == m))
+                   for m in models if any(s.model == m for s in specs)}
+        header = {
+            "command": f"`python -m {prog} {shlex.join(argv if argv is not None else sys.argv[1:])}`",
+            "git sha": git_sha(),
+            "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "budget": args.budget,
+            "seeds": f"{args.seeds} (trials 0-{args.seeds - 1})",
+            "executor": args.executor + (f", {args.workers} worker(s)" if args.executor == "local" else ""),
+            "this command's wall time": f"{(time.time() - started) / 60:.1f} min",
+        }
+        table = render(TableLayout(**{**layout.__dict__, "columns": tuple(columns)}), summarize(rows), header,
+                       missing, configs)
+        out = args.results_dir / f"{layout.name}.md"
+        io.write_text(out, table)
+        print(table)
+        print(f"wrote {out}", file=sys.stderr)
+    except UserError as e:
+        print(f"{prog}: error: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _slurm_options(args) -> dict:
+    return {"profile": args.slurm_profile, "slurm_partition": args.slurm_partition, "timeout_min": args.timeout_min,
+            "gpus_per_node": args.gpus_per_node, "cpus_per_task": args.cpus_per_task, "mem_gb": args.mem_gb,
+            "array_parallelism": args.array_parallelism, "wait": not args.no_wait,
+            "cluster": os.environ.get("AAE_SUBMITIT_CLUSTER")}

@@ -1,0 +1,20 @@
+"""Datasets by name: `load_dataset("mnist")` returns a `Dataset` in the paper's split."""
+from __future__ import annotations
+
+from aae.data.dataset import Dataset
+from aae.data.mnist import load_mnist
+from aae.data.svhn import load_svhn
+from aae.data.synthetic import load_synthetic
+from aae.data.tfd import load_tfd
+from aae.errors import UserError
+
+LOADERS = {"mnist": load_mnist, "svhn": load_svhn, "tfd": load_tfd, "synthetic": load_synthetic}
+
+
+def load_dataset(name: str, data_dir=None) -> Dataset:
+    if name not in LOADERS:
+        raise UserError(f"unknown dataset {name!r}; known: {', '.join(sorted(LOADERS))}")
+    return LOADERS[name](data_dir)
+
+
+__all__ = ["Dataset", "LOADERS", "load_dataset"]

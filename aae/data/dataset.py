@@ -1,0 +1,45 @@
+"""The in-memory form every dataset loader returns."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+
+@dataclass
+class Dataset:
+    """Images as uint8 rows (N, D), labels as int64; scaled to [0, 1] only when asked.
+
+    Keeping uint8 in memory and on disk is 4x smaller than float32 and makes the [0, 1]
+    scaling one explicit step (`floats`), so no loader can silently scale twice.
+    """
+
+    name: str
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_valid: np.ndarray
+    y_valid: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    image_shape: tuple[int, ...]
+    n_classes: int
+
+    def __post_init__(self):
+        for split in ("train", "valid", "test"):
+            x, y = getattr(self, f"x_{split}"), getattr(self, f"y_{split}")
+            if x.dtype != np.uint8 or x.ndim != 2 or len(x) != len(y):
+                raise ValueError(f"{self.name} {split}: expected uint8 (N, D) images with N labels, "
+                                 f"got {x.dtype} {x.shape} and {len(y)} labels")
+
+    @property
+    def input_dim(self) -> int:
+        return self.x_train.shape[1]
+
+    def floats(self, split: str, device: str | torch.device = "cpu") -> torch.Tensor:
+        """The split's images as float32 in [0, 1]."""
+        x = torch.from_numpy(getattr(self, f"x_{split}"))
+        return x.to(device=device, dtype=torch.float32).div_(255.0)
+
+    def labels(self, split: str, device: str | torch.device = "cpu") -> torch.Tensor:
+        return torch.from_numpy(getattr(self, f"y_{split}")).to(device=device, dtype=torch.int64)

@@ -1,0 +1,1 @@
+"""The AAE variants of the paper, one file each; importing this package registers them."""

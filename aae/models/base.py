@@ -1,0 +1,40 @@
+"""The model contract (DomainBed's Algorithm): a model owns its networks and optimizers and runs
+its paper's phases inside `update(batch)`; the training loop stays generic."""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+class Model:
+    """Subclasses set `self.nets` (an nn.ModuleDict) and `self.optimizers` (name -> optimizer).
+
+    `streams` names the minibatches `update` reads: "unlabelled" gives batch["x"] (every training
+    image), "labelled" gives batch["x_lab"], batch["y_lab"] (the labelled subset only).
+    """
+
+    streams: tuple[str, ...] = ("labelled",)
+    nets: nn.ModuleDict
+    optimizers: dict[str, torch.optim.Optimizer]
+
+    def update(self, batch: dict[str, torch.Tensor]) -> dict[str, float]:
+        raise NotImplementedError
+
+    def state_dict(self) -> dict:
+        return {"nets": self.nets.state_dict(),
+                "optimizers": {k: opt.state_dict() for k, opt in self.optimizers.items()}}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.nets.load_state_dict(state["nets"])
+        for k, opt in self.optimizers.items():
+            opt.load_state_dict(state["optimizers"][k])
+
+
+def mlp(sizes: list[int], activation=nn.ReLU) -> nn.Sequential:
+    """Linear layers of the given widths with `activation` between them (none after the last)."""
+    layers: list[nn.Module] = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(nn.Linear(a, b))
+        if i < len(sizes) - 2:
+            layers.append(activation())
+    return nn.Sequential(*layers)

@@ -1,0 +1,92 @@
+"""The slurm executor: one submitit job array per table (disentanglement_lib, DomainBed).
+
+A job is `Checkpointable`: on preemption or time-out submitit requeues it, and the requeued job
+resumes from the run's own checkpoint.pt, so even a plain `scontrol requeue` (which restarts
+from scratch, without submitit's pickle) loses at most one epoch.
+"""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import submitit
+
+from aae.errors import UserError
+from aae.provenance import REPO
+from aae.runs import RunDir
+from aae.spec import JobSpec
+
+PROFILES = REPO / "slurm" / "profiles"
+# command-line flag -> submitit parameter
+FLAG_TO_PARAM = {
+    "slurm_partition": "slurm_partition",
+    "timeout_min": "timeout_min",
+    "gpus_per_node": "gpus_per_node",
+    "cpus_per_task": "cpus_per_task",
+    "mem_gb": "mem_gb",
+    "array_parallelism": "slurm_array_parallelism",
+}
+
+
+def load_profile(name: str | None) -> dict:
+    if not name:
+        return {}
+    path = PROFILES / f"{name}.json"
+    if not path.is_file():
+        known = ", ".join(sorted(p.stem for p in PROFILES.glob("*.json")))
+        raise UserError(f"unknown slurm profile {name!r}; known: {known} (in {PROFILES})")
+    return json.loads(path.read_text())
+
+
+class JobTask(submitit.helpers.Checkpointable):
+    """What a SLURM job runs. checkpoint() (inherited) resubmits the same call, which resumes from
+    the run directory; it does nothing else, since it runs inside a signal handler."""
+
+    def __call__(self, spec_dict: dict, runs_root: str, data_dir: str | None) -> str:
+        from aae.runner import execute
+
+        outcome = execute(JobSpec.from_dict(spec_dict), Path(runs_root), data_dir, progress=False)
+        if outcome.state == "failed":
+            raise RuntimeError(outcome.summary)  # so SLURM and submitit also see the failure
+        return outcome.summary
+
+
+def run_on_slurm(specs: list[JobSpec], runs_root: Path, data_dir, options: dict):
+    params = {**load_profile(options.get("profile")), **{FLAG_TO_PARAM[k]: v for k, v in options.items()
+                                                         if k in FLAG_TO_PARAM and v is not None}}
+    executor = submitit.AutoExecutor(folder=Path(runs_root) / "slurm-logs" / "%A_%a",
+                                     cluster=options.get("cluster"))
+    executor.update_parameters(name=options.get("name", "aae-bench"), **params)
+    jobs = executor.map_array(JobTask(), [s.to_dict() for s in specs], [str(runs_root)] * len(specs),
+                              [str(data_dir) if data_dir else None] * len(specs))
+    print(f"submitted {len(jobs)} jobs as array {jobs[0].job_id.split('_')[0]}; logs in "
+          f"{Path(runs_root) / 'slurm-logs'}", file=sys.stderr)
+    if not options.get("wait", True):
+        print("not waiting (--no-wait): build the table later with --gather-only", file=sys.stderr)
+        return []
+    last = None
+    while True:
+        counts = {"queued": 0, "running": 0, "done": 0, "failed": 0}
+        for spec, job in zip(specs, jobs):
+            run = RunDir(runs_root, spec)
+            if run.is_done():
+                counts["done"] += 1
+            elif job.done():
+                counts["failed"] += 1
+                if run.state != "failed":  # died without reaching our own handler (OOM, node loss)
+                    error = job.exception()
+                    reason = (str(error).strip().splitlines() or ["unknown"])[-1] if error else "unknown"
+                    run.fail(f"slurm job {job.job_id}: {reason}", str(error))
+            elif run.state == "running":
+                counts["running"] += 1
+            else:
+                counts["queued"] += 1
+        line = " / ".join(f"{k} {v}" for k, v in counts.items())
+        if line != last:
+            print(line, file=sys.stderr)
+            last = line
+        if counts["done"] + counts["failed"] == len(specs):
+            return []
+        time.sleep(2)

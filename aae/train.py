@@ -1,0 +1,113 @@
+"""One job, start to finish: build the model, train epoch by epoch with a checkpoint after each,
+evaluate, write the record. Killed at any point, it resumes from the last checkpoint and ends
+with the same numbers (bit-identical on CPU) as a run never interrupted.
+"""
+from __future__ import annotations
+
+import os
+import random
+import signal
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from aae import io
+from aae.data import load_dataset
+from aae.data.subsets import labelled_indices, parse_setting
+from aae.eval import EVALUATORS
+from aae.batches import epoch_batches
+from aae.provenance import provenance
+from aae.registry import get_model
+from aae.runs import RunDir
+from aae.seeds import subset_seed
+from aae.spec import JobSpec
+
+# Test hook: SIGKILL this process right after the checkpoint of this epoch (kill-and-resume tests).
+KILL_AFTER_EPOCH_ENV = "AAE_KILL_AFTER_EPOCH"
+
+
+def default_device() -> torch.device:
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def _rng_state() -> dict:
+    state = {"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def _set_rng_state(state: dict) -> None:
+    torch.set_rng_state(state["torch"])
+    np.random.set_state(state["numpy"])
+    random.setstate(state["python"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def _seed_everything(seed: int) -> None:
+    torch.manual_seed(seed)
+    np.random.seed(seed)
+    random.seed(seed)
+
+
+def run_job(spec: JobSpec, runs_root: Path, data_dir=None, progress: bool = True) -> dict:
+    """Train and evaluate one spec in runs_root/<hash>/; returns its record. Finished runs return at once."""
+    run = RunDir(runs_root, spec)
+    if run.is_done():
+        return run.read_record()
+    run.start()
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    device = default_device()
+    data = load_dataset(spec.dataset, data_dir)
+    labelled = labelled_indices(data.y_train, parse_setting(spec.setting), data.n_classes,
+                                subset_seed(spec.dataset, spec.setting, spec.trial))
+    info, cfg = get_model(spec.model), spec.config
+    _seed_everything(spec.seed)  # model init, dropout and noise draw from the global RNGs, saved below
+    model = info.cls(cfg, data.input_dim, data.n_classes, device)
+    x, y = data.floats("train", device), data.labels("train", device)
+    steps = cfg.steps_per_epoch or len(x) // cfg.batch_size
+
+    start_epoch, history, wall = 0, [], 0.0
+    if run.checkpoint.exists():
+        ckpt = torch.load(run.checkpoint, map_location=device, weights_only=False)
+        model.load_state_dict(ckpt["model"])
+        _set_rng_state(ckpt["rng"])
+        start_epoch, history, wall = ckpt["epoch"], ckpt["history"], ckpt["wall_time"]
+
+    bar = tqdm(range(start_epoch, cfg.epochs), initial=start_epoch, total=cfg.epochs, leave=False,
+               desc=spec.describe(), disable=not progress, unit="epoch")
+    for epoch in bar:
+        t0 = time.perf_counter()
+        sums: dict[str, float] = defaultdict(float)
+        for batch in epoch_batches(model.streams, x, y, labelled, cfg.batch_size, steps, spec.seed, epoch):
+            for k, v in model.update(batch).items():
+                sums[k] += v
+        wall += time.perf_counter() - t0
+        history.append({"epoch": epoch + 1, **{k: v / steps for k, v in sums.items()}})
+        io.torch_save(run.checkpoint, {"epoch": epoch + 1, "model": model.state_dict(), "rng": _rng_state(),
+                                       "history": history, "wall_time": wall})
+        io.write_jsonl(run.metrics, history)
+        bar.set_postfix({k: f"{v:.3g}" for k, v in history[-1].items() if k != "epoch"})
+        if os.environ.get(KILL_AFTER_EPOCH_ENV) == str(epoch + 1):
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    t0 = time.perf_counter()
+    metrics = {}
+    for name in spec.evals:
+        metrics.update(EVALUATORS[name](model, data, device))
+    record = {
+        "spec": spec.to_dict(),
+        "metrics": metrics,
+        "epochs": cfg.epochs,
+        "train_wall_time_s": wall,
+        "eval_wall_time_s": time.perf_counter() - t0,
+        "labelled_indices": "all" if spec.setting == "all" else labelled.tolist(),
+        "provenance": provenance(device),
+    }
+    run.finish(record)
+    return record

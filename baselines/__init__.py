@@ -1,0 +1,2 @@
+"""The paper's baselines, registered into the same registry and scored by the same aae.eval code."""
+from baselines import nn_baseline  # noqa: F401  (importing registers the model)

@@ -1,0 +1,21 @@
+"""Job specs of a table: the flat list every executor runs (its index is the SLURM array index)."""
+from __future__ import annotations
+
+from aae.registry import config_for
+from aae.results import Column
+from aae.seeds import run_seed
+from aae.spec import JobSpec
+
+
+def grid(benchmark: str, *, models: list[str], columns: list[Column], seeds: int, budget: str,
+         overrides: list[str], evals: tuple[str, ...]) -> list[JobSpec]:
+    """Every (model, column, trial) of a table, with its derived seed."""
+    specs = []
+    for model in models:
+        config = config_for(model, budget, overrides)
+        for col in columns:
+            for trial in range(seeds):
+                specs.append(JobSpec(benchmark=benchmark, model=model, config=config, dataset=col.dataset,
+                                     setting=col.setting, trial=trial, budget=budget, evals=evals,
+                                     seed=run_seed(benchmark, model, f"{col.dataset}-{col.setting}", trial)))
+    return specs

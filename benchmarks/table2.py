@@ -1,0 +1,61 @@
+"""Table 2: semi-supervised classification error (%) on MNIST and SVHN test sets.
+
+    python -m benchmarks.table2 --seeds 5 --budget cpu
+
+Measured rows so far: NN Baseline (the MLP trained on the labelled images alone).
+"""
+from __future__ import annotations
+
+import sys
+from functools import partial
+
+from aae.cli import benchmark_main
+from aae.results import Column, TableLayout
+from benchmarks.specs import grid
+
+COLUMNS = (
+    Column("mnist", "100", "MNIST (100)"),
+    Column("mnist", "1000", "MNIST (1000)"),
+    Column("mnist", "all", "MNIST (All)"),
+    Column("svhn", "1000", "SVHN (1000)"),
+)
+SYNTHETIC_COLUMNS = (Column("synthetic", "100", "synthetic (100)"), Column("synthetic", "all", "synthetic (All)"))
+
+PAPER = {
+    "NN Baseline": {"MNIST (100)": "25.80", "MNIST (1000)": "8.73", "MNIST (All)": "1.25", "SVHN (1000)": "47.50"},
+    "VAE (M1) + TSVM": {"MNIST (100)": "11.82 ± 0.25", "MNIST (1000)": "4.24 ± 0.07", "SVHN (1000)": "55.33 ± 0.11"},
+    "VAE (M2)": {"MNIST (100)": "11.97 ± 1.71", "MNIST (1000)": "3.60 ± 0.56"},
+    "VAE (M1 + M2)": {"MNIST (100)": "3.33 ± 0.14", "MNIST (1000)": "2.40 ± 0.02", "MNIST (All)": "0.96",
+                      "SVHN (1000)": "36.02 ± 0.10"},
+    "VAT": {"MNIST (100)": "2.33", "MNIST (1000)": "1.36", "MNIST (All)": "0.64 ± 0.04", "SVHN (1000)": "24.63"},
+    "CatGAN": {"MNIST (100)": "1.91 ± 0.1", "MNIST (1000)": "1.73 ± 0.18", "MNIST (All)": "0.91"},
+    "Ladder Networks": {"MNIST (100)": "1.06 ± 0.37", "MNIST (1000)": "0.84 ± 0.08", "MNIST (All)": "0.57 ± 0.02"},
+    "ADGM": {"MNIST (100)": "0.96 ± 0.02", "SVHN (1000)": "16.61 ± 0.24"},
+    "Adversarial Autoencoders": {"MNIST (100)": "1.90 ± 0.10", "MNIST (1000)": "1.60 ± 0.08",
+                                 "MNIST (All)": "0.85 ± 0.02", "SVHN (1000)": "17.70 ± 0.30"},
+}
+
+LAYOUT = TableLayout(
+    name="table2",
+    title="Table 2: semi-supervised classification error (%) on the test set, lower is better",
+    metric="test_error",
+    columns=COLUMNS,
+    paper=PAPER,
+    measured={"nn_baseline": "NN Baseline"},
+    notes=("Test error of argmax p(y|x) over the 10,000 test images, from the final model (no checkpoint "
+           "is chosen, on the test set or elsewhere).",
+           "(100) / (1000): class-balanced labelled subsets (10 / 100 per class) drawn per trial; every "
+           "model of a trial sees the same labelled images. (All): all 50,000 training labels.",
+           "NN Baseline recipe (ours; the paper gives none): Adam, cross-entropy, no regularisation."),
+)
+
+make_specs = partial(grid, "table2", evals=("classification",))
+
+
+def main(argv=None) -> int:
+    return benchmark_main(argv, prog="benchmarks.table2", description=__doc__, layout=LAYOUT,
+                          make_specs=make_specs, synthetic_columns=SYNTHETIC_COLUMNS)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
