@@ -21,6 +21,7 @@ from aae.provenance import git_sha
 from aae.registry import BUDGETS, get_model
 from aae.results import TableLayout, describe_config, load_rows, render, summarize
 from aae.runner import EXECUTORS, run_specs
+from aae.slurm import load_profile
 from aae.spec import JobSpec
 
 
@@ -117,6 +118,8 @@ def benchmark_main(argv, *, prog: str, description: str, layout: TableLayout,
         if "synthetic" in chosen:
             layout = TableLayout(**{**layout.__dict__, "columns": tuple(synthetic_columns)})
         columns = [c for c in layout.columns if c.dataset in chosen]
+        if args.executor == "slurm":
+            load_profile(args.slurm_profile)  # a typo in the profile fails now, not after the data fetch
         _check_writable(args.results_dir, "results directory")
         _check_writable(args.runs_dir, "runs directory")
         missing = _available_datasets(sorted({c.dataset for c in columns}), bool(args.datasets), args.data_dir)

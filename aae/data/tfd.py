@@ -31,7 +31,7 @@ def read_tfd_mat(path: Path) -> dict[str, np.ndarray]:
             raw = {k: m[k] for k in ("images", "folds", "labs_ex")}
     except (KeyError, OSError, ValueError) as e:
         raise UserError(f"{path} is not a TFD .mat file ({type(e).__name__}: {e})") from None
-    images, folds, labels = raw["images"], raw["folds"], raw["labs_ex"].reshape(-1)
+    images, folds, labels = raw["images"], raw["folds"], raw["labs_ex"].reshape(-1).astype(np.int64)
     if images.ndim != 3 or images.shape[1:] != (48, 48) or folds.shape != (len(images), 5):
         raise UserError(f"{path}: images {images.shape}, folds {folds.shape}; expected (N, 48, 48) and (N, 5)")
     return {"images": images.astype(np.uint8).reshape(len(images), -1), "folds": folds.astype(np.int64),

@@ -1,0 +1,84 @@
+"""Bad input: one clear line, exit status 2, and no finished run or table is modified."""
+import hashlib
+
+import pytest
+
+from benchmarks import table2
+from tests.conftest import smoke_args
+
+
+def snapshot(root):
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory):
+    """A finished smoke table: its runs and table must survive every bad command below untouched."""
+    root = tmp_path_factory.mktemp("finished")
+    assert table2.main(smoke_args(root, "--seeds", "1")) == 0
+    return root
+
+
+def run_bad(capsys, argv):
+    try:
+        status = table2.main(argv)
+    except SystemExit as e:  # argparse's own errors
+        status = e.code
+    return status, capsys.readouterr().err.strip().splitlines()
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--seeds", "0"], "argument --seeds: expected a positive integer, got 0"),
+    (["--seeds", "abc"], "argument --seeds: expected a positive integer, got 'abc'"),
+    (["--models", "gan9000"], "unknown model 'gan9000'; known: nn_baseline"),
+    (["--budget", "huge"], "unknown budget 'huge'; known: smoke, cpu, paper"),
+    (["--executor", "kubernetes"], "unknown executor 'kubernetes'; known: local, debug, slurm"),
+    (["--set", "epochs=many"], "bad override epochs=many: expected int, like 3"),
+    (["--set", "colour=red"], "bad override 'colour=red': use key=value with key one of hidden, lr, batch_size, epochs, steps_per_epoch"),
+    (["--slurm-profile", "nope", "--executor", "slurm"], "unknown slurm profile 'nope'"),
+])
+def test_bad_arguments(finished, capsys, extra, message):
+    before = snapshot(finished)
+    status, lines = run_bad(capsys, smoke_args(finished, "--seeds", "1") + extra)
+    assert status == 2
+    assert len(lines) == 1 and message in lines[0], lines
+    assert snapshot(finished) == before
+
+
+def test_unknown_dataset(finished, capsys):
+    argv = smoke_args(finished)
+    argv[argv.index("synthetic")] = "cifar10"
+    status, lines = run_bad(capsys, argv)
+    assert status == 2 and lines == [
+        "benchmarks.table2: error: unknown dataset 'cifar10' for table2; known: mnist, svhn, synthetic"]
+
+
+def test_results_dir_that_cannot_be_written(finished, capsys, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    before = snapshot(finished)
+    argv = smoke_args(finished, "--seeds", "1")
+    argv[argv.index("--results-dir") + 1] = str(blocker / "results")
+    status, lines = run_bad(capsys, argv)
+    assert status == 2 and len(lines) == 1 and f"results directory {blocker}/results cannot be created" in lines[0]
+    assert snapshot(finished) == before
+
+
+def test_corrupt_cache_file(finished, capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("AAE_CACHE", str(tmp_path))
+    (tmp_path / "mnist.npz").write_bytes(b"PK\x03\x04 truncated")
+    before = snapshot(finished)
+    argv = smoke_args(finished, "--seeds", "1")
+    argv[argv.index("synthetic")] = "mnist"
+    status, lines = run_bad(capsys, argv)
+    assert status == 2 and len(lines) == 1 and "mnist.npz is corrupt" in lines[0] and "delete it" in lines[0]
+    assert snapshot(finished) == before
+
+
+def test_help_explains_the_budgets(capsys):
+    with pytest.raises(SystemExit) as e:
+        table2.main(["--help"])
+    assert e.value.code == 0
+    out = capsys.readouterr().out
+    assert "smoke = seconds" in out and "--gather-only" in out and "--executor" in out

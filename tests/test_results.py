@@ -1,0 +1,40 @@
+"""The table renderer against a golden file built from committed fake records."""
+import json
+import math
+import os
+from pathlib import Path
+
+import pytest
+
+from aae.results import paper_mean, render, summarize
+from benchmarks.table2 import LAYOUT
+
+GOLDEN = Path(__file__).parent / "golden"
+HEADER = {"command": "`python -m benchmarks.table2 --seeds 3`", "git sha": "0123abc", "date": "2026-01-01 00:00 UTC",
+          "budget": "cpu", "seeds": "3 (trials 0-2)", "executor": "local, 1 worker(s)"}
+
+
+def rows():
+    return json.loads((GOLDEN / "table2_rows.json").read_text())
+
+
+def test_summary_counts_failures_and_never_averages_them():
+    s = summarize(rows()).set_index(["model", "dataset", "setting"])
+    r100, r1000, rall = (s.loc[("nn_baseline", "mnist", k)] for k in ("100", "1000", "all"))
+    assert r100.n == 3 and r100["mean"] == pytest.approx(25.3) and r100["std"] == pytest.approx(0.8)
+    assert r1000.n == 2 and r1000.failed == 1 and r1000["mean"] == pytest.approx(8.5)
+    assert r1000["reason"] == "RuntimeError: CUDA out of memory"
+    assert rall.n == 0 and rall.failed == 1 and rall.unfinished == 2 and math.isnan(rall["mean"])
+
+
+def test_paper_values_parse():
+    assert paper_mean("11.97 ± 1.71") == 11.97 and paper_mean("0.85") == 0.85 and paper_mean("-") is None
+
+
+def test_rendered_table_matches_golden_file():
+    text = render(LAYOUT, summarize(rows()), HEADER, missing_data={"svhn": "needs data: train_32x32.mat"},
+                  configs={"nn_baseline": "epochs=10, lr=0.001"})
+    golden = GOLDEN / "table2.md"
+    if os.environ.get("UPDATE_GOLDEN"):
+        golden.write_text(text)
+    assert text == golden.read_text(), "renderer output changed; inspect it, then UPDATE_GOLDEN=1 pytest"

@@ -1,0 +1,38 @@
+"""Kill a run with SIGKILL mid-way, re-run the command: the final record equals an uninterrupted run's."""
+import json
+import signal
+
+import torch
+
+from tests.conftest import run_cli, smoke_args
+
+
+def run_dirs(root):
+    return sorted(p for p in (root / "runs").iterdir() if p.is_dir())
+
+
+def test_sigkilled_run_resumes_to_the_same_result(tmp_path):
+    args = ["--seeds", "1", "--set", "epochs=4"]
+    clean = run_cli("benchmarks.table2", *smoke_args(tmp_path / "clean", *args))
+    assert clean.returncode == 0, clean.stderr
+
+    killed = run_cli("benchmarks.table2", *smoke_args(tmp_path / "killed", *args),
+                     env_extra={"AAE_KILL_AFTER_EPOCH": "2"})
+    assert killed.returncode == -signal.SIGKILL
+    [interrupted] = run_dirs(tmp_path / "killed")  # the first job died; the second never started
+    assert json.loads((interrupted / "status.json").read_text()) == {"state": "running"}
+    assert torch.load(interrupted / "checkpoint.pt", weights_only=False)["epoch"] == 2
+    assert not (tmp_path / "killed" / "results" / "table2.md").exists()
+
+    resumed = run_cli("benchmarks.table2", *smoke_args(tmp_path / "killed", *args))
+    assert resumed.returncode == 0, resumed.stderr
+    assert "2 to run (1 resume from a checkpoint)" in resumed.stderr
+
+    a_dirs, b_dirs = run_dirs(tmp_path / "clean"), run_dirs(tmp_path / "killed")
+    assert [d.name for d in a_dirs] == [d.name for d in b_dirs]  # same specs, same hashes
+    for a, b in zip(a_dirs, b_dirs):
+        ra, rb = (json.loads((d / "record.json").read_text()) for d in (a, b))
+        assert ra["metrics"] == rb["metrics"] and ra["labelled_indices"] == rb["labelled_indices"]
+        assert (a / "metrics.jsonl").read_text() == (b / "metrics.jsonl").read_text()  # every epoch's loss, bit for bit
+        wa, wb = (torch.load(d / "checkpoint.pt", weights_only=False)["model"]["nets"] for d in (a, b))
+        assert all(torch.equal(wa[k], wb[k]) for k in wa)

@@ -1,0 +1,86 @@
+"""SVHN and TFD loaders on small files written in the real formats; a missing file names itself."""
+import h5py
+import numpy as np
+import pytest
+import scipy.io
+
+from aae.data import load_dataset
+from aae.data.svhn import N_VALID
+from aae.data.tfd import load_tfd
+from aae.errors import DataMissing
+from tests.conftest import run_cli, smoke_args
+
+
+def write_svhn(path, n, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 256, size=(32, 32, 3, n), dtype=np.uint8)  # torchvision's layout: H, W, C, N
+    y = rng.integers(1, 11, size=(n, 1)).astype(np.uint8)  # digit 0 is stored as 10
+    scipy.io.savemat(path, {"X": x, "y": y})
+    return x, y
+
+
+def test_svhn_loads_in_chw_order_with_zero_for_ten(tmp_path, monkeypatch):
+    folder = tmp_path / "svhn"
+    folder.mkdir()
+    x_tr, y_tr = write_svhn(folder / "train_32x32.mat", N_VALID + 20, 0)
+    x_te, y_te = write_svhn(folder / "test_32x32.mat", 7, 1)
+    monkeypatch.setenv("AAE_DATA", str(tmp_path))
+    data = load_dataset("svhn")
+    assert data.x_train.shape == (20, 3 * 32 * 32) and data.x_valid.shape == (N_VALID, 3072)
+    assert np.array_equal(data.x_test[3].reshape(3, 32, 32), x_te[:, :, :, 3].transpose(2, 0, 1))
+    assert np.array_equal(data.y_test, y_te.ravel() % 10) and set(data.y_train) <= set(range(10))
+    assert 0 in set(np.concatenate([data.y_train, data.y_valid, data.y_test]))
+
+
+def test_missing_svhn_names_the_file_and_where_to_put_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("AAE_DATA", str(tmp_path))
+    with pytest.raises(DataMissing, match=f"needs data: train_32x32.mat \\(put it in {tmp_path}/svhn/\\)"):
+        load_dataset("svhn")
+
+
+def test_cli_asked_for_missing_svhn_exits_2_in_one_line(tmp_path):
+    args = smoke_args(tmp_path)
+    args[args.index("synthetic")] = "svhn"
+    done = run_cli("benchmarks.table2", *args, env_extra={"AAE_DATA": str(tmp_path), "AAE_CACHE": str(tmp_path)})
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        f"benchmarks.table2: error: needs data: train_32x32.mat (put it in {tmp_path}/svhn/)"]
+    assert not (tmp_path / "results" / "table2.md").exists()
+
+
+def tfd_arrays(n=40, seed=0):
+    rng = np.random.default_rng(seed)
+    images = rng.integers(0, 256, size=(n, 48, 48), dtype=np.uint8)
+    folds = rng.integers(0, 4, size=(n, 5)).astype(np.uint8)
+    labels = np.where(folds[:, :1] == 0, 0, rng.integers(1, 8, size=(n, 1))).astype(np.uint8)
+    return images, folds, labels
+
+
+def check_tfd(data, images, folds, labels, fold):
+    f = folds[:, fold]
+    assert np.array_equal(data.x_test, images[f == 3].reshape(-1, 48 * 48))
+    assert np.array_equal(data.x_train, images[(f == 0) | (f == 1)].reshape(-1, 48 * 48))
+    assert np.array_equal(data.y_valid, labels[f == 2, 0].astype(np.int64) - 1)
+    assert data.n_classes == 7 and data.y_train.min() >= -1 and data.y_train.max() <= 6
+
+
+def test_tfd_from_a_matlab_v5_file(tmp_path, monkeypatch):
+    images, folds, labels = tfd_arrays()
+    (tmp_path / "tfd").mkdir()
+    scipy.io.savemat(tmp_path / "tfd" / "TFD_48x48.mat", {"images": images, "folds": folds, "labs_ex": labels})
+    monkeypatch.setenv("AAE_DATA", str(tmp_path))
+    check_tfd(load_tfd(fold=2), images, folds, labels, 2)
+
+
+def test_tfd_from_a_matlab_v73_hdf5_file(tmp_path, monkeypatch):
+    images, folds, labels = tfd_arrays(seed=1)
+    with h5py.File(tmp_path / "TFD_48x48.mat", "w") as f:  # v7.3 keeps MATLAB's column-major order
+        for key, value in {"images": images, "folds": folds, "labs_ex": labels}.items():
+            f[key] = value.T
+    monkeypatch.setenv("AAE_DATA", str(tmp_path))
+    check_tfd(load_tfd(fold=0), images, folds, labels, 0)
+
+
+def test_missing_tfd_names_the_file():
+    with pytest.raises(DataMissing, match=r"needs data: TFD_48x48.mat \(put it in \$AAE_DATA/tfd/"):
+        load_tfd()
