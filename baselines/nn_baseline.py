@@ -12,7 +12,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from aae.models.base import Model, mlp
+from aae.models.base import Model
+from aae.models.networks import mlp
 from aae.registry import register_model
 
 

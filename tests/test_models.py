@@ -24,9 +24,10 @@ def test_model_learns_on_synthetic_data(name):
     for epoch in range(8):
         for batch in epoch_batches(model.streams, x, y, labelled, 50, 6, seed=1, epoch=epoch):
             logs.append(model.update(batch))
-    first, last = logs[0], logs[-1]
+    first = np.mean([log["loss"] for log in logs[:3]])
+    last = np.mean([log["loss"] for log in logs[-3:]])
     assert all(math.isfinite(v) for log in logs for v in log.values())
-    assert last["loss"] < 0.5 * first["loss"], (first, last)
+    assert last < 0.8 * first, f"{name}: loss {first:.4g} -> {last:.4g}"
     if hasattr(model, "predict_proba"):
         error = error_rate(model.predict_proba, data.floats("test"), data.labels("test"))
         assert error < 30.0, f"{name}: {error:.1f}% test error, chance is 90%"

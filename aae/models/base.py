@@ -28,13 +28,3 @@ class Model:
         self.nets.load_state_dict(state["nets"])
         for k, opt in self.optimizers.items():
             opt.load_state_dict(state["optimizers"][k])
-
-
-def mlp(sizes: list[int], activation=nn.ReLU) -> nn.Sequential:
-    """Linear layers of the given widths with `activation` between them (none after the last)."""
-    layers: list[nn.Module] = []
-    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
-        layers.append(nn.Linear(a, b))
-        if i < len(sizes) - 2:
-            layers.append(activation())
-    return nn.Sequential(*layers)

@@ -1,0 +1,37 @@
+"""Building blocks shared by the AAE variants and the baselines."""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+def mlp(sizes: list[int], activation=nn.ReLU) -> nn.Sequential:
+    """Linear layers of the given widths with `activation` between them (none after the last)."""
+    layers: list[nn.Module] = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(nn.Linear(a, b))
+        if i < len(sizes) - 2:
+            layers.append(activation())
+    return nn.Sequential(*layers)
+
+
+def init_normal_(module: nn.Module, std: float) -> nn.Module:
+    """Weights from N(0, std^2), biases zero: the (u) initialisation of the AAE re-implementations."""
+    for m in module.modules():
+        if isinstance(m, nn.Linear):
+            nn.init.normal_(m.weight, 0.0, std)
+            nn.init.zeros_(m.bias)
+    return module
+
+
+def params_of(*modules: nn.Module) -> list[nn.Parameter]:
+    return [p for m in modules for p in m.parameters()]
+
+
+def make_optimizer(kind: str, params, lr: float, momentum: float) -> torch.optim.Optimizer:
+    """'sgd' = SGD with momentum (the paper's recipe); 'adam' = Adam with beta1 = momentum."""
+    if kind == "sgd":
+        return torch.optim.SGD(params, lr=lr, momentum=momentum)
+    if kind == "adam":
+        return torch.optim.Adam(params, lr=lr, betas=(momentum, 0.999))
+    raise ValueError(f"unknown optimizer {kind!r}: use 'adam' or 'sgd'")
