@@ -40,25 +40,59 @@ def positive_int(text: str) -> int:
     return value
 
 
-def build_parser(prog: str, description: str, datasets: list[str]) -> OneLineParser:
+def _common_parser(prog: str, description: str) -> OneLineParser:
+    """The options every benchmark and figure command shares."""
     p = OneLineParser(prog=prog, description=description,
                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--seeds", type=positive_int, default=5, help="trials per cell (seeds derived, not chosen)")
     p.add_argument("--budget", default="cpu",
                    help=f"one of {', '.join(BUDGETS)}: smoke = seconds (tests), cpu = the paper's "
                         "architectures with fewer epochs for a 2-core machine, paper = the paper's schedule")
-    p.add_argument("--models", nargs="+", metavar="MODEL", help="train only these models (default: every measured row)")
-    p.add_argument("--datasets", nargs="+", metavar="DATASET",
-                   help=f"only these dataset columns, from {', '.join(datasets)} (or 'synthetic' for "
-                        "a tiny stand-in); a dataset named here that is missing is an error")
     p.add_argument("--set", nargs="+", default=[], metavar="KEY=VALUE", dest="overrides",
                    help="override model config fields, type-checked (e.g. --set epochs=3 lr=0.01)")
     p.add_argument("--executor", default="local", help=f"one of {', '.join(EXECUTORS)}")
     p.add_argument("--workers", type=positive_int, default=1, help="parallel processes for --executor local")
     p.add_argument("--runs-dir", type=Path, default=Path(os.environ.get("AAE_RUNS", "runs")),
                    help="where run directories live ($AAE_RUNS)")
-    p.add_argument("--results-dir", type=Path, default=Path("results"), help="where the table is written")
+    p.add_argument("--results-dir", type=Path, default=Path("results"), help="where tables and figures/ are written")
     p.add_argument("--data-dir", help="a folder holding dataset files ($AAE_DATA)")
+    return p
+
+
+def figure_parser(prog: str, description: str) -> OneLineParser:
+    p = _common_parser(prog, description)
+    p.add_argument("--dataset", default="mnist", choices=["mnist", "synthetic"],
+                   help="synthetic = a tiny stand-in, for tests")
+    return p
+
+
+def prepare_figure_run(args, specs: list[JobSpec]) -> int:
+    """Check a figure command's input and train what its figure needs. Returns an exit status."""
+    try:
+        _check_common(args)
+        load_dataset(args.dataset, args.data_dir)
+        run_specs(specs, args.runs_dir, args.executor, args.workers, args.data_dir)
+    except UserError as e:
+        print(f"{args.prog}: error: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _check_common(args) -> None:
+    if args.budget not in BUDGETS:
+        raise UserError(f"unknown budget {args.budget!r}; known: {', '.join(BUDGETS)}")
+    if args.executor not in EXECUTORS:
+        raise UserError(f"unknown executor {args.executor!r}; known: {', '.join(EXECUTORS)}")
+    _check_writable(args.results_dir, "results directory")
+    _check_writable(args.runs_dir, "runs directory")
+
+
+def build_parser(prog: str, description: str, datasets: list[str]) -> OneLineParser:
+    p = _common_parser(prog, description)
+    p.add_argument("--seeds", type=positive_int, default=5, help="trials per cell (seeds derived, not chosen)")
+    p.add_argument("--models", nargs="+", metavar="MODEL", help="train only these models (default: every measured row)")
+    p.add_argument("--datasets", nargs="+", metavar="DATASET",
+                   help=f"only these dataset columns, from {', '.join(datasets)} (or 'synthetic' for "
+                        "a tiny stand-in); a dataset named here that is missing is an error")
     p.add_argument("--gather-only", action="store_true", help="train nothing; rebuild the table from finished runs")
     s = p.add_argument_group("slurm (with --executor slurm)")
     s.add_argument("--slurm-profile", help="a profile from slurm/profiles/ (partition, time limit, GPUs, ...)")
@@ -102,10 +136,7 @@ def benchmark_main(argv, *, prog: str, description: str, layout: TableLayout,
     datasets = sorted({c.dataset for c in layout.columns})
     args = build_parser(prog, description, datasets).parse_args(argv)
     try:
-        if args.budget not in BUDGETS:
-            raise UserError(f"unknown budget {args.budget!r}; known: {', '.join(BUDGETS)}")
-        if args.executor not in EXECUTORS:
-            raise UserError(f"unknown executor {args.executor!r}; known: {', '.join(EXECUTORS)}")
+        _check_common(args)
         models = args.models or list(layout.measured)
         for m in models:
             get_model(m)
@@ -120,11 +151,11 @@ def benchmark_main(argv, *, prog: str, description: str, layout: TableLayout,
         columns = [c for c in layout.columns if c.dataset in chosen]
         if args.executor == "slurm":
             load_profile(args.slurm_profile)  # a typo in the profile fails now, not after the data fetch
-        _check_writable(args.results_dir, "results directory")
-        _check_writable(args.runs_dir, "runs directory")
         missing = _available_datasets(sorted({c.dataset for c in columns}), bool(args.datasets), args.data_dir)
         specs = make_specs(models=models, columns=[c for c in columns if c.dataset not in missing],
                            seeds=args.seeds, budget=args.budget, overrides=args.overrides)
+        by_key = {(c.dataset, c.setting): c for c in columns}
+        specs = [s for s in specs if layout.measures(s.model, by_key[s.dataset, s.setting])]
         if not args.gather_only:
             run_specs(specs, args.runs_dir, args.executor, args.workers, args.data_dir, _slurm_options(args))
         rows = load_rows(specs, args.runs_dir, layout.metric)

@@ -60,6 +60,11 @@ def torch_save(path: Path, obj: Any) -> None:
     _atomic(path, lambda f: torch.save(obj, f))
 
 
+def save_figure(path: Path, fig) -> None:
+    """A matplotlib figure as PNG."""
+    _atomic(path, lambda f: fig.savefig(f, format="png", dpi=100))
+
+
 def numpy_savez(path: Path, **arrays) -> None:
     import numpy as np
 

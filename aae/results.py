@@ -40,6 +40,10 @@ class TableLayout:
     measured: dict[str, str]  # registry model name -> its paper row
     notes: tuple[str, ...] = field(default_factory=tuple)
 
+    def measures(self, model: str, col: Column) -> bool:
+        """A measured model runs where its paper row has a number (any column of a stand-in dataset)."""
+        return col.dataset == "synthetic" or paper_mean(self.paper.get(self.measured[model], {}).get(col.title)) is not None
+
 
 def load_rows(specs: list[JobSpec], runs_root: Path, metric: str) -> list[dict]:
     rows = []
@@ -101,7 +105,9 @@ def render(layout: TableLayout, summary: pd.DataFrame, header: dict[str, str],
         for col in layout.columns:
             paper = layout.paper.get(paper_row, {}).get(col.title, "-")
             s = index.get((model, col.dataset, col.setting))
-            if col.dataset in missing_data:
+            if not layout.measures(model, col):
+                measured.append([paper_row, col.title, "not measured (the paper reports none)", 0, 0, paper, "-"])
+            elif col.dataset in missing_data:
                 measured.append([paper_row, col.title, missing_data[col.dataset], 0, 0, paper, "-"])
             elif s is None:
                 measured.append([paper_row, col.title, "not in this run's selection", 0, 0, paper, "-"])

@@ -21,6 +21,7 @@ from aae.data.subsets import labelled_indices, parse_setting
 from aae.eval import EVALUATORS
 from aae.batches import epoch_batches
 from aae.provenance import provenance
+from aae.models.base import DataInfo
 from aae.registry import get_model
 from aae.runs import RunDir
 from aae.seeds import subset_seed
@@ -55,6 +56,27 @@ def _seed_everything(seed: int) -> None:
     random.seed(seed)
 
 
+def build_model(spec: JobSpec, data, device):
+    """The spec's model, freshly initialised from its seed, and the labelled indices it trains on."""
+    labelled = labelled_indices(data.y_train, parse_setting(spec.setting), data.n_classes,
+                                subset_seed(spec.dataset, spec.setting, spec.trial))
+    _seed_everything(spec.seed)  # model init, dropout and noise draw from the global RNGs, saved in checkpoints
+    info = DataInfo(data.input_dim, data.n_classes, len(data.x_train), len(labelled))
+    return get_model(spec.model).cls(spec.config, info, device), labelled
+
+
+def load_trained(spec: JobSpec, runs_root: Path, data_dir=None):
+    """The final model of a finished run (for figures), with its dataset."""
+    run = RunDir(runs_root, spec)
+    if not run.is_done():
+        raise RuntimeError(f"{spec.describe()} has not finished (state: {run.state}) in {run.path}")
+    device = default_device()
+    data = load_dataset(spec.dataset, data_dir)
+    model, _ = build_model(spec, data, device)
+    model.load_state_dict(torch.load(run.checkpoint, map_location=device, weights_only=False)["model"])
+    return model, data
+
+
 def run_job(spec: JobSpec, runs_root: Path, data_dir=None, progress: bool = True) -> dict:
     """Train and evaluate one spec in runs_root/<hash>/; returns its record. Finished runs return at once."""
     run = RunDir(runs_root, spec)
@@ -63,12 +85,10 @@ def run_job(spec: JobSpec, runs_root: Path, data_dir=None, progress: bool = True
     run.start()
     torch.use_deterministic_algorithms(True, warn_only=True)
     device = default_device()
+    origin = provenance(device)  # now, not at the end: the code that trains is the code loaded now
     data = load_dataset(spec.dataset, data_dir)
-    labelled = labelled_indices(data.y_train, parse_setting(spec.setting), data.n_classes,
-                                subset_seed(spec.dataset, spec.setting, spec.trial))
-    info, cfg = get_model(spec.model), spec.config
-    _seed_everything(spec.seed)  # model init, dropout and noise draw from the global RNGs, saved below
-    model = info.cls(cfg, data.input_dim, data.n_classes, device)
+    model, labelled = build_model(spec, data, device)
+    cfg = spec.config
     x, y = data.floats("train", device), data.labels("train", device)
     steps = cfg.steps_per_epoch or len(x) // cfg.batch_size
 
@@ -107,7 +127,7 @@ def run_job(spec: JobSpec, runs_root: Path, data_dir=None, progress: bool = True
         "train_wall_time_s": wall,
         "eval_wall_time_s": time.perf_counter() - t0,
         "labelled_indices": "all" if spec.setting == "all" else labelled.tolist(),
-        "provenance": provenance(device),
+        "provenance": origin,
     }
     run.finish(record)
     return record

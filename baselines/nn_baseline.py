@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from aae.models.base import Model
+from aae.models.base import DataInfo, Model
 from aae.models.networks import mlp
 from aae.registry import register_model
 
@@ -38,8 +38,8 @@ class NNBaselineConfig:
 class NNBaseline(Model):
     streams = ("labelled",)
 
-    def __init__(self, config: NNBaselineConfig, input_dim: int, n_classes: int, device="cpu"):
-        self.nets = nn.ModuleDict({"classifier": mlp([input_dim, *config.hidden, n_classes])}).to(device)
+    def __init__(self, config: NNBaselineConfig, info: DataInfo, device="cpu"):
+        self.nets = nn.ModuleDict({"classifier": mlp([info.input_dim, *config.hidden, info.n_classes])}).to(device)
         self.optimizers = {"classifier": torch.optim.Adam(self.nets.parameters(), lr=config.lr)}
 
     def update(self, batch):

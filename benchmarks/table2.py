@@ -41,7 +41,7 @@ LAYOUT = TableLayout(
     metric="test_error",
     columns=COLUMNS,
     paper=PAPER,
-    measured={"nn_baseline": "NN Baseline", "ssaae": "Adversarial Autoencoders"},
+    measured={"nn_baseline": "NN Baseline", "m2": "VAE (M2)", "ssaae": "Adversarial Autoencoders"},
     notes=("Test error of argmax p(y|x) over the 10,000 test images, from the final model (no checkpoint "
            "is chosen, on the test set or elsewhere).",
            "(100) / (1000): class-balanced labelled subsets (10 / 100 per class) drawn per trial; every "

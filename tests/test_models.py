@@ -9,6 +9,7 @@ from aae.batches import epoch_batches
 from aae.data.subsets import labelled_indices
 from aae.data.synthetic import make_synthetic
 from aae.eval.classification import error_rate
+from aae.models.base import DataInfo
 from aae.registry import config_for, get_model, model_names
 
 
@@ -17,7 +18,7 @@ def test_model_learns_on_synthetic_data(name):
     torch.manual_seed(0)
     data = make_synthetic()
     info = get_model(name)
-    model = info.cls(config_for(name, "smoke"), data.input_dim, data.n_classes, "cpu")
+    model = info.cls(config_for(name, "smoke"), DataInfo(784, 10, 600, 100), "cpu")
     x, y = data.floats("train"), data.labels("train")
     labelled = labelled_indices(data.y_train, 100, 10, seed=0)
     logs = []
@@ -36,9 +37,9 @@ def test_model_learns_on_synthetic_data(name):
 def test_state_dict_round_trip_restores_predictions():
     data = make_synthetic()
     torch.manual_seed(0)
-    a = get_model("nn_baseline").cls(config_for("nn_baseline", "smoke"), 784, 10, "cpu")
+    a = get_model("nn_baseline").cls(config_for("nn_baseline", "smoke"), DataInfo(784, 10, 600, 100), "cpu")
     torch.manual_seed(1)
-    b = get_model("nn_baseline").cls(config_for("nn_baseline", "smoke"), 784, 10, "cpu")
+    b = get_model("nn_baseline").cls(config_for("nn_baseline", "smoke"), DataInfo(784, 10, 600, 100), "cpu")
     x = data.floats("test")
     assert not torch.equal(a.predict_proba(x), b.predict_proba(x))
     b.load_state_dict(a.state_dict())

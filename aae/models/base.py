@@ -2,8 +2,20 @@
 its paper's phases inside `update(batch)`; the training loop stays generic."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 from torch import nn
+
+
+@dataclass(frozen=True)
+class DataInfo:
+    """What a model may know about its data when it is built."""
+
+    input_dim: int
+    n_classes: int
+    n_train: int  # training images (the unlabelled stream)
+    n_labelled: int  # of which labelled
 
 
 class Model:
@@ -11,6 +23,8 @@ class Model:
 
     `streams` names the minibatches `update` reads: "unlabelled" gives batch["x"] (every training
     image), "labelled" gives batch["x_lab"], batch["y_lab"] (the labelled subset only).
+    Constructor: `Model(config, info: DataInfo, device)`, after the training loop has seeded the
+    global RNGs (initial weights come from them).
     """
 
     streams: tuple[str, ...] = ("labelled",)

@@ -19,7 +19,7 @@ from torch import nn
 
 from aae import priors
 from aae.models.adversarial import discriminator_loss, frozen, generator_loss, step
-from aae.models.base import Model
+from aae.models.base import DataInfo, Model
 from aae.models.networks import init_normal_, make_optimizer, mlp, params_of
 from aae.registry import register_model
 
@@ -59,8 +59,8 @@ class SemiSupervisedAAEConfig:
 class SemiSupervisedAAE(Model):
     streams = ("unlabelled", "labelled")
 
-    def __init__(self, config: SemiSupervisedAAEConfig, input_dim: int, n_classes: int, device="cpu"):
-        c, h = config, list(config.hidden)
+    def __init__(self, config: SemiSupervisedAAEConfig, info: DataInfo, device="cpu"):
+        c, h, input_dim, n_classes = config, list(config.hidden), info.input_dim, info.n_classes
         self.config, self.n_classes, self.device = c, n_classes, device
         self.nets = nn.ModuleDict({
             "trunk": nn.Sequential(mlp([input_dim, *h]), nn.ReLU()),
