@@ -63,7 +63,8 @@ def run_specs(specs: list[JobSpec], runs_root: Path, executor: str = "local", wo
     if executor == "slurm":
         from aae.slurm import run_on_slurm
 
-        return run_on_slurm(pending, runs_root, data_dir, slurm_options or {})
+        run_on_slurm(pending, runs_root, data_dir, slurm_options or {})
+        return []
 
     outcomes = []
     overall = tqdm(total=len(pending), desc="runs", unit="run", position=0)

@@ -7,6 +7,7 @@ from scratch, without submitit's pickle) loses at most one epoch.
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -53,19 +54,30 @@ class JobTask(submitit.helpers.Checkpointable):
         return outcome.summary
 
 
-def run_on_slurm(specs: list[JobSpec], runs_root: Path, data_dir, options: dict):
+def submit(specs: list[JobSpec], runs_root: Path, data_dir, options: dict) -> list:
+    """One job array for the specs; returns submitit's jobs, in the order of the specs."""
+    cluster = options.get("cluster") or "slurm"
+    if cluster == "slurm" and shutil.which("sbatch") is None:
+        raise UserError("--executor slurm: sbatch is not on PATH (run on a SLURM login node, or see "
+                        "slurm/start-cluster.sh for a local test cluster)")
     params = {**load_profile(options.get("profile")), **{FLAG_TO_PARAM[k]: v for k, v in options.items()
                                                          if k in FLAG_TO_PARAM and v is not None}}
-    executor = submitit.AutoExecutor(folder=Path(runs_root) / "slurm-logs" / "%j",
-                                     cluster=options.get("cluster"))
+    executor = submitit.AutoExecutor(folder=Path(runs_root) / "slurm-logs" / "%j", cluster=cluster,
+                                     slurm_max_num_timeout=options.get("max_num_timeout", 3))
     executor.update_parameters(name=options.get("name", "aae-bench"), **params)
     jobs = executor.map_array(JobTask(), [s.to_dict() for s in specs], [str(runs_root)] * len(specs),
                               [str(data_dir) if data_dir else None] * len(specs))
     print(f"submitted {len(jobs)} jobs as array {jobs[0].job_id.split('_')[0]}; logs in "
           f"{Path(runs_root) / 'slurm-logs'}", file=sys.stderr)
-    if not options.get("wait", True):
-        print("not waiting (--no-wait): build the table later with --gather-only", file=sys.stderr)
-        return []
+    return jobs
+
+
+def wait(specs: list[JobSpec], jobs: list, runs_root: Path, poll_s: float = 2.0) -> dict[str, int]:
+    """Wait for every job, printing queued / running / done / failed counts as they change.
+
+    A run counts as done by its own record. A job that ended without one (cancelled, killed for
+    memory, node lost) never reached our own failure handler, so it is marked failed here, with
+    the last line of what submitit knows of its error."""
     last = None
     while True:
         counts = {"queued": 0, "running": 0, "done": 0, "failed": 0}
@@ -75,18 +87,26 @@ def run_on_slurm(specs: list[JobSpec], runs_root: Path, data_dir, options: dict)
                 counts["done"] += 1
             elif job.done():
                 counts["failed"] += 1
-                if run.state != "failed":  # died without reaching our own handler (OOM, node loss)
+                if run.state != "failed":
                     error = job.exception()
-                    reason = (str(error).strip().splitlines() or ["unknown"])[-1] if error else "unknown"
+                    reason = (str(error).strip().splitlines() or ["unknown"])[-1] if error else "ended without a record"
                     run.fail(f"slurm job {job.job_id}: {reason}", str(error))
-            elif run.state == "running":
+            elif run.state == "running" and job.state not in ("PENDING", "REQUEUED"):
                 counts["running"] += 1
             else:
                 counts["queued"] += 1
         line = " / ".join(f"{k} {v}" for k, v in counts.items())
         if line != last:
-            print(line, file=sys.stderr)
+            print(f"slurm: {line}", file=sys.stderr, flush=True)
             last = line
         if counts["done"] + counts["failed"] == len(specs):
-            return []
-        time.sleep(2)
+            return counts
+        time.sleep(poll_s)
+
+
+def run_on_slurm(specs: list[JobSpec], runs_root: Path, data_dir, options: dict) -> None:
+    jobs = submit(specs, runs_root, data_dir, options)
+    if options.get("wait", True):
+        wait(specs, jobs, runs_root)
+    else:
+        print("not waiting (--no-wait): build the table later with --gather-only", file=sys.stderr)

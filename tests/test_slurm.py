@@ -1,0 +1,131 @@
+"""The slurm executor against a live single-node SLURM cluster (slurm/start-cluster.sh).
+
+Marked `slurm`. As root (CI) the fixture starts the cluster and a cluster that cannot start is a
+failure; elsewhere, without root or a cluster, these tests are skipped with the reason.
+"""
+import json
+import os
+import subprocess
+import time
+
+import pytest
+import torch
+
+from aae import slurm as aae_slurm
+from aae.results import load_rows
+from aae.runner import run_specs
+from aae.runs import RunDir
+from benchmarks.specs import grid
+from benchmarks.table2 import SYNTHETIC_COLUMNS
+from tests.conftest import REPO, run_cli, smoke_args
+
+pytestmark = pytest.mark.slurm
+SLURM_DIR = os.environ.get("AAE_SLURM_DIR", "/tmp/aae-slurm")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def cluster():
+    if os.geteuid() != 0 and "SLURM_CONF" not in os.environ:
+        pytest.skip("starting the test cluster needs root (see slurm/start-cluster.sh)")
+    started = time.perf_counter()
+    done = subprocess.run(["bash", str(REPO / "slurm" / "start-cluster.sh")], capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.fail(f"the SLURM test cluster did not start:\n{done.stdout}{done.stderr}")
+    os.environ["SLURM_CONF"] = f"{SLURM_DIR}/slurm.conf"
+    print(f"cluster ready in {time.perf_counter() - started:.1f} s")
+
+
+def specs(seeds=1, overrides=(), columns=SYNTHETIC_COLUMNS):
+    return grid("table2", models=["nn_baseline"], columns=list(columns), seeds=seeds, budget="smoke",
+                overrides=list(overrides), evals=("classification",))
+
+
+def weights(run_dir):
+    return torch.load(run_dir / "checkpoint.pt", weights_only=False)["model"]["nets"]
+
+
+def test_table_through_a_job_array_matches_the_local_executor(tmp_path):
+    local = run_cli("benchmarks.table2", *smoke_args(tmp_path / "local", "--seeds", "2", "--models", "nn_baseline"))
+    assert local.returncode == 0, local.stderr
+    remote = run_cli("benchmarks.table2", *smoke_args(tmp_path / "slurm", "--seeds", "2", "--models", "nn_baseline", "--executor", "slurm",
+                                                      "--cpus-per-task", "1", "--timeout-min", "10"))
+    assert remote.returncode == 0, remote.stderr
+    assert "submitted 4 jobs as array" in remote.stderr and "slurm: queued 0 / running 0 / done 4 / failed 0" in remote.stderr
+    assert list((tmp_path / "slurm" / "runs" / "slurm-logs").iterdir()), "no submitit logs"
+    for run in (tmp_path / "local" / "runs").iterdir():
+        if run.name == "slurm-logs":
+            continue
+        twin = tmp_path / "slurm" / "runs" / run.name
+        assert json.loads((run / "record.json").read_text())["metrics"] == \
+            json.loads((twin / "record.json").read_text())["metrics"]
+        assert (run / "metrics.jsonl").read_text() == (twin / "metrics.jsonl").read_text()
+
+
+def test_a_failing_job_is_shown_failed_and_the_others_finish(tmp_path):
+    good = specs(seeds=2, columns=SYNTHETIC_COLUMNS[:1])
+    bad = specs(seeds=1, overrides=["lr=-1.0"], columns=SYNTHETIC_COLUMNS[:1])  # Adam refuses lr < 0
+    run_specs(good + bad, tmp_path, executor="slurm", slurm_options={"cpus_per_task": 1, "timeout_min": 10})
+    rows = load_rows(good + bad, tmp_path, "test_error")
+    assert [r["state"] for r in rows] == ["done", "done", "failed"]
+    assert rows[2]["reason"] == "ValueError: Invalid learning rate: -1.0"  # the last line of the remote error
+
+
+def long_spec(epochs):
+    """A tiny network trained for many short epochs: long enough to cancel or preempt mid-run."""
+    return specs(overrides=[f"epochs={epochs}", "hidden=[16]"], columns=SYNTHETIC_COLUMNS[:1])
+
+
+def wait_until(condition, timeout_s, what):
+    deadline = time.time() + timeout_s
+    while not condition():
+        assert time.time() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.5)
+
+
+def checkpoint_epoch(run):
+    try:
+        return torch.load(run.checkpoint, weights_only=False)["epoch"]
+    except (FileNotFoundError, EOFError, RuntimeError):
+        return 0
+
+
+def test_a_cancelled_job_is_shown_failed(tmp_path):
+    [spec] = long_spec(100_000)
+    [job] = aae_slurm.submit([spec], tmp_path, None, {"cpus_per_task": 1, "timeout_min": 10})
+    run = RunDir(tmp_path, spec)
+    wait_until(lambda: checkpoint_epoch(run) > 0, 60, "the job to start training")
+    job.cancel()
+    counts = aae_slurm.wait([spec], [job], tmp_path, poll_s=1.0)
+    assert counts == {"queued": 0, "running": 0, "done": 0, "failed": 1}
+    status = run.status()
+    assert status["state"] == "failed" and status["reason"].startswith(f"slurm job {job.job_id}:"), status
+
+
+def test_a_preempted_job_resumes_from_its_checkpoint_and_ends_identical(tmp_path):
+    [spec] = long_spec(600)
+    [job] = aae_slurm.submit([spec], tmp_path / "slurm", None, {"cpus_per_task": 1, "timeout_min": 10})
+    run = RunDir(tmp_path / "slurm", spec)
+    wait_until(lambda: checkpoint_epoch(run) >= 10, 60, "the job to train a few epochs")
+    job._interrupt()  # preemption: SIGTERM then USR2; submitit requeues the Checkpointable job
+    wait_until(lambda: job.state in ("PENDING", "REQUEUED") or run.is_done(), 60, "the requeue")
+    assert not run.is_done(), "the job finished before it could be preempted; lengthen it"
+    interrupted_at = checkpoint_epoch(run)
+    counts = aae_slurm.wait([spec], [job], tmp_path / "slurm", poll_s=1.0)
+    assert counts["done"] == 1, run.status()
+    assert 10 <= interrupted_at < 600
+
+    reference = RunDir(tmp_path / "local", spec)
+    run_specs([spec], tmp_path / "local", executor="debug")
+    assert json.loads(run.record.read_text())["metrics"] == json.loads(reference.record.read_text())["metrics"]
+    assert run.metrics.read_text() == reference.metrics.read_text()
+    a, b = weights(run.path), weights(reference.path)
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+@pytest.mark.slow
+def test_a_job_past_its_time_limit_is_requeued_and_finishes(tmp_path):
+    """timeout_min=2 (submitit signals up to 30 s before the limit); takes about 3 minutes."""
+    [spec] = long_spec(12_000)
+    [job] = aae_slurm.submit([spec], tmp_path, None, {"cpus_per_task": 1, "timeout_min": 2})
+    counts = aae_slurm.wait([spec], [job], tmp_path, poll_s=2.0)
+    assert counts["done"] == 1, RunDir(tmp_path, spec).status()
