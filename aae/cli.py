@@ -6,6 +6,7 @@ mistyped command never touches a finished run or a results table.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import shlex
 import sys
@@ -147,7 +148,7 @@ def benchmark_main(argv, *, prog: str, description: str, layout: TableLayout,
             if d not in LOADERS or (d not in datasets and d != "synthetic"):
                 raise UserError(f"unknown dataset {d!r} for {layout.name}; known: {', '.join(datasets)}, synthetic")
         if "synthetic" in chosen:
-            layout = TableLayout(**{**layout.__dict__, "columns": tuple(synthetic_columns)})
+            layout = dataclasses.replace(layout, columns=tuple(synthetic_columns))
         columns = [c for c in layout.columns if c.dataset in chosen]
         if args.executor == "slurm":
             load_profile(args.slurm_profile)  # a typo in the profile fails now, not after the data fetch
@@ -170,8 +171,7 @@ def benchmark_main(argv, *, prog: str, description: str, layout: TableLayout,
             "executor": args.executor + (f", {args.workers} worker(s)" if args.executor == "local" else ""),
             "this command's wall time": f"{(time.time() - started) / 60:.1f} min",
         }
-        table = render(TableLayout(**{**layout.__dict__, "columns": tuple(columns)}), summarize(rows), header,
-                       missing, configs)
+        table = render(dataclasses.replace(layout, columns=tuple(columns)), summarize(rows), header, missing, configs)
         out = args.results_dir / f"{layout.name}.md"
         io.write_text(out, table)
         print(table)
@@ -179,6 +179,10 @@ def benchmark_main(argv, *, prog: str, description: str, layout: TableLayout,
     except UserError as e:
         print(f"{prog}: error: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted; finished runs are kept, and the same command resumes the rest",
+              file=sys.stderr)
+        return 130
     return 0
 
 
