@@ -61,7 +61,8 @@ def build_model(spec: JobSpec, data, device):
     labelled = labelled_indices(data.y_train, parse_setting(spec.setting), data.n_classes,
                                 subset_seed(spec.dataset, spec.setting, spec.trial))
     _seed_everything(spec.seed)  # model init, dropout and noise draw from the global RNGs, saved in checkpoints
-    info = DataInfo(data.input_dim, data.n_classes, len(data.x_train), len(labelled))
+    mean, std = data.pixel_stats()
+    info = DataInfo(data.input_dim, data.n_classes, len(data.x_train), len(labelled), mean, std)
     return get_model(spec.model).cls(spec.config, info, device), labelled
 
 

@@ -13,12 +13,18 @@ from aae.models.base import DataInfo
 from aae.registry import config_for, get_model, model_names
 
 
-@pytest.mark.parametrize("name", model_names())
-def test_model_learns_on_synthetic_data(name):
+VARIANTS = [(name, ()) for name in model_names()] + [
+    ("ssaae", ("z_dim=20", "batch_norm=true", "standardize=true")),  # the SVHN recipe
+]
+
+
+@pytest.mark.parametrize("name, overrides", VARIANTS, ids=lambda v: "-".join(v) if isinstance(v, tuple) else v)
+def test_model_learns_on_synthetic_data(name, overrides):
     torch.manual_seed(0)
     data = make_synthetic()
     info = get_model(name)
-    model = info.cls(config_for(name, "smoke"), DataInfo(784, 10, 600, 100), "cpu")
+    model = info.cls(config_for(name, "smoke", list(overrides)), DataInfo(784, 10, 600, 100, *data.pixel_stats()),
+                     "cpu")
     x, y = data.floats("train"), data.labels("train")
     labelled = labelled_indices(data.y_train, 100, 10, seed=0)
     logs = []

@@ -1,4 +1,7 @@
 """SVHN and TFD loaders on small files written in the real formats; a missing file names itself."""
+import json
+import re
+
 import h5py
 import numpy as np
 import pytest
@@ -84,3 +87,21 @@ def test_tfd_from_a_matlab_v73_hdf5_file(tmp_path, monkeypatch):
 def test_missing_tfd_names_the_file():
     with pytest.raises(DataMissing, match=r"needs data: TFD_48x48.mat \(put it in \$AAE_DATA/tfd/"):
         load_tfd()
+
+
+def test_table2_runs_the_svhn_column_with_its_recipe_when_the_files_are_present(tmp_path):
+    """Fake SVHN files in torchvision's format: 150 training images per class beyond the 5,000 held out."""
+    folder = tmp_path / "data" / "svhn"
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for name, n in (("train_32x32.mat", N_VALID + 1500), ("test_32x32.mat", 200)):
+        y = np.tile(np.arange(1, 11), n // 10)[:, None].astype(np.uint8)
+        scipy.io.savemat(folder / name, {"X": rng.integers(0, 256, size=(32, 32, 3, n), dtype=np.uint8), "y": y})
+    args = smoke_args(tmp_path, "--seeds", "1", "--models", "ssaae", "--set", "hidden=[64,64]", "disc_hidden=[32]")
+    args[args.index("synthetic")] = "svhn"
+    done = run_cli("benchmarks.table2", *args, env_extra={"AAE_DATA": str(tmp_path / "data")})
+    assert done.returncode == 0, done.stderr
+    table = (tmp_path / "results" / "table2.md").read_text()
+    assert re.search(r"\| Adversarial Autoencoders\s+\| SVHN \(1000\)\s+\| \d+\.\d\d\s+\| 1 ", table), table
+    [config] = [json.loads(p.read_text())["config"] for p in (tmp_path / "runs").glob("*/config.json")]
+    assert (config["z_dim"], config["batch_norm"], config["standardize"], config["hidden"]) == (20, True, True, [64, 64])

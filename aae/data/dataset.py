@@ -41,5 +41,19 @@ class Dataset:
         x = torch.from_numpy(getattr(self, f"x_{split}"))
         return x.to(device=device, dtype=torch.float32).div_(255.0)
 
+    def pixel_stats(self, chunk: int = 10_000) -> tuple[torch.Tensor, torch.Tensor]:
+        """Mean and standard deviation of each input dimension over the training images, in [0, 1]
+        units; chunked so a large dataset (SVHN) is never copied to float whole."""
+        total = np.zeros(self.input_dim)
+        squares = np.zeros(self.input_dim)
+        for i in range(0, len(self.x_train), chunk):
+            block = self.x_train[i: i + chunk].astype(np.float64) / 255.0
+            total += block.sum(0)
+            squares += (block ** 2).sum(0)
+        n = len(self.x_train)
+        mean = total / n
+        std = np.sqrt(np.maximum(squares / n - mean ** 2, 0.0))
+        return torch.from_numpy(mean).float(), torch.from_numpy(std).float()
+
     def labels(self, split: str, device: str | torch.device = "cpu") -> torch.Tensor:
         return torch.from_numpy(getattr(self, f"y_{split}")).to(device=device, dtype=torch.int64)

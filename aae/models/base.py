@@ -16,6 +16,8 @@ class DataInfo:
     n_classes: int
     n_train: int  # training images (the unlabelled stream)
     n_labelled: int  # of which labelled
+    pixel_mean: torch.Tensor | None = None  # per input dimension, over the training images in [0, 1]
+    pixel_std: torch.Tensor | None = None
 
 
 class Model:

@@ -5,14 +5,30 @@ import torch
 from torch import nn
 
 
-def mlp(sizes: list[int], activation=nn.ReLU) -> nn.Sequential:
-    """Linear layers of the given widths with `activation` between them (none after the last)."""
+def mlp(sizes: list[int], activation=nn.ReLU, batch_norm: bool = False) -> nn.Sequential:
+    """Linear layers of the given widths with `activation` between them (none after the last),
+    and batch normalisation before each activation if asked."""
     layers: list[nn.Module] = []
     for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
         layers.append(nn.Linear(a, b))
         if i < len(sizes) - 2:
+            if batch_norm:
+                layers.append(nn.BatchNorm1d(b))
             layers.append(activation())
     return nn.Sequential(*layers)
+
+
+class Standardize(nn.Module):
+    """x -> (x - mean) / std per input dimension, with the training set's statistics kept as
+    buffers, so they travel with the checkpoint."""
+
+    def __init__(self, mean: torch.Tensor, std: torch.Tensor):
+        super().__init__()
+        self.register_buffer("mean", mean.clone())
+        self.register_buffer("std", std.clone())
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (x - self.mean) / self.std
 
 
 def init_normal_(module: nn.Module, std: float) -> nn.Module:
