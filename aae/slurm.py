@@ -7,6 +7,7 @@ from scratch, without submitit's pickle) loses at most one epoch.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 import time
@@ -46,7 +47,14 @@ class JobTask(submitit.helpers.Checkpointable):
     the run directory; it does nothing else, since it runs inside a signal handler."""
 
     def __call__(self, spec_dict: dict, runs_root: str, data_dir: str | None) -> str:
+        import torch
+
         from aae.runner import execute
+
+        # torch would start one thread per core of the node; a job owns only its allocation, and
+        # more threads than cores make every parallel op wait on the others
+        if os.environ.get("SLURM_CPUS_PER_TASK", "").isdigit():
+            torch.set_num_threads(int(os.environ["SLURM_CPUS_PER_TASK"]))
 
         outcome = execute(JobSpec.from_dict(spec_dict), Path(runs_root), data_dir, progress=False)
         if outcome.state == "failed":

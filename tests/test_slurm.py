@@ -124,8 +124,11 @@ def test_a_preempted_job_resumes_from_its_checkpoint_and_ends_identical(tmp_path
 
 @pytest.mark.slow
 def test_a_job_past_its_time_limit_is_requeued_and_finishes(tmp_path):
-    """timeout_min=2 (submitit signals up to 30 s before the limit); takes about 3 minutes."""
-    [spec] = long_spec(12_000)
-    [job] = aae_slurm.submit([spec], tmp_path, None, {"cpus_per_task": 1, "timeout_min": 2})
+    """timeout_min=2: submitit signals USR2 90 s before the limit, so each attempt trains for
+    about 30 s and the run needs a few requeues (up to 10 allowed). Takes 2-5 minutes."""
+    [spec] = long_spec(1_500)
+    [job] = aae_slurm.submit([spec], tmp_path, None, {"cpus_per_task": 1, "timeout_min": 2, "max_num_timeout": 10})
     counts = aae_slurm.wait([spec], [job], tmp_path, poll_s=2.0)
     assert counts["done"] == 1, RunDir(tmp_path, spec).status()
+    log = "".join(p.read_text() for p in (tmp_path / "slurm-logs").glob("*/*.err"))
+    assert "this job is timed-out" in log  # it did hit the limit and came back
