@@ -1,0 +1,49 @@
+"""Priors produce the documented shapes."""
+import math
+
+import pytest
+import torch
+
+from aae import priors
+
+
+@pytest.fixture(autouse=True)
+def seeded():
+    torch.manual_seed(0)
+
+
+def test_gaussian_and_categorical():
+    z = priors.gaussian(20_000, 8, std=5.0)
+    assert z.shape == (20_000, 8) and abs(z.std().item() - 5.0) < 0.1 and abs(z.mean().item()) < 0.1
+    y = priors.categorical(10_000, 10)
+    assert y.shape == (10_000, 10) and torch.equal(y.sum(1), torch.ones(10_000))
+    assert (y.mean(0) - 0.1).abs().max() < 0.02
+
+
+@pytest.mark.parametrize("k", [0, 3, 7])
+def test_mixture_component_means_and_spreads(k):
+    pts = priors.gaussian_mixture_2d(20_000, labels=torch.full((20_000,), k))
+    angle = 2 * math.pi * k / 10
+    centre = torch.tensor([1.4 * math.cos(angle), 1.4 * math.sin(angle)])
+    assert torch.allclose(pts.mean(0), centre, atol=0.02)
+    along = torch.tensor([math.cos(angle), math.sin(angle)])  # the long axis points away from the origin
+    across = torch.tensor([-math.sin(angle), math.cos(angle)])
+    assert ((pts - centre) @ along).std().item() == pytest.approx(0.5, abs=0.02)
+    assert ((pts - centre) @ across).std().item() == pytest.approx(0.05, abs=0.005)
+
+
+def test_mixture_without_labels_uses_all_ten_components():
+    pts = priors.gaussian_mixture_2d(10_000)
+    angles = torch.atan2(pts[:, 1], pts[:, 0]) % (2 * math.pi)
+    nearest = torch.round(angles / (2 * math.pi / 10)).long() % 10
+    assert torch.bincount(nearest, minlength=10).min() > 800
+
+
+@pytest.mark.parametrize("k", [0, 4, 9])
+def test_swiss_roll_radius_range_per_label(k):
+    pts = priors.swiss_roll(5_000, labels=torch.full((5_000,), k))
+    r = pts.norm(dim=1)
+    assert r.min() >= 3 * math.sqrt(k / 10) - 1e-5 and r.max() <= 3 * math.sqrt((k + 1) / 10) + 1e-5
+    # on the spiral: theta = 4 pi sqrt(u) = 4 pi r / 3
+    assert torch.allclose((4 * math.pi * r / 3).cos(), pts[:, 0] / r, atol=1e-4)
+    assert torch.allclose((4 * math.pi * r / 3).sin(), pts[:, 1] / r, atol=1e-4)
