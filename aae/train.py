@@ -4,6 +4,7 @@ with the same numbers (bit-identical on CPU) as a run never interrupted.
 """
 from __future__ import annotations
 
+import math
 import os
 import random
 import signal
@@ -110,6 +111,9 @@ def run_job(spec: JobSpec, runs_root: Path, data_dir=None, progress: bool = True
                 sums[k] += v
         wall += time.perf_counter() - t0
         history.append({"epoch": epoch + 1, **{k: v / steps for k, v in sums.items()}})
+        bad = [k for k, v in history[-1].items() if not math.isfinite(v)]
+        if bad:  # a diverged run must fail, not end in a number
+            raise FloatingPointError(f"non-finite {', '.join(bad)} in epoch {epoch + 1}")
         io.torch_save(run.checkpoint, {"epoch": epoch + 1, "model": model.state_dict(), "rng": _rng_state(),
                                        "history": history, "wall_time": wall})
         io.write_jsonl(run.metrics, history)

@@ -36,3 +36,13 @@ def test_sigkilled_run_resumes_to_the_same_result(tmp_path):
         assert (a / "metrics.jsonl").read_text() == (b / "metrics.jsonl").read_text()  # every epoch's loss, bit for bit
         wa, wb = (torch.load(d / "checkpoint.pt", weights_only=False)["model"]["nets"] for d in (a, b))
         assert all(torch.equal(wa[k], wb[k]) for k in wa)
+
+
+def test_a_diverging_run_fails_instead_of_reporting_a_number(tmp_path):
+    done = run_cli("benchmarks.table2", *smoke_args(tmp_path, "--seeds", "1", "--models", "nn_baseline",
+                                                    "--set", "lr=1e30"))
+    assert done.returncode == 0, done.stderr  # the table is still written, with the failure in it
+    table = (tmp_path / "results" / "table2.md").read_text()
+    assert table.count("| 1 failed: FloatingPointError: non-finite loss in epoch 1") == 2, table
+    statuses = [json.loads(p.read_text()) for p in (tmp_path / "runs").glob("*/status.json")]
+    assert [s["state"] for s in statuses] == ["failed", "failed"]
