@@ -148,6 +148,8 @@ def benchmark_main(argv, *, prog: str, description: str, layout: TableLayout,
             if d not in LOADERS or (d not in datasets and d != "synthetic"):
                 raise UserError(f"unknown dataset {d!r} for {layout.name}; known: {', '.join(datasets)}, synthetic")
         if "synthetic" in chosen:
+            if len(chosen) > 1:
+                raise UserError("--datasets synthetic stands in for every column; give it alone")
             layout = dataclasses.replace(layout, columns=tuple(synthetic_columns))
         columns = [c for c in layout.columns if c.dataset in chosen]
         if args.executor == "slurm":
