@@ -38,7 +38,7 @@ def run_bad(capsys, argv):
     (["--set", "epochs=many"], "bad override epochs=many: expected int, like 3"),
     (["--set", "colour=red"], "bad override 'colour=red': use key=value with key one of hidden, lr, batch_size, epochs, steps_per_epoch"),
     (["--slurm-profile", "nope", "--executor", "slurm"], "unknown slurm profile 'nope'"),
-    (["mnist"], "--datasets synthetic stands in for every column; give it alone"),
+    (["--datasets", "synthetic", "mnist"], "--datasets synthetic stands in for every column; give it alone"),
 ])
 def test_bad_arguments(finished, capsys, extra, message):
     before = snapshot(finished)
