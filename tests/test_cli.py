@@ -16,7 +16,7 @@ def snapshot(root):
 def finished(tmp_path_factory):
     """A finished smoke table: its runs and table must survive every bad command below untouched."""
     root = tmp_path_factory.mktemp("finished")
-    assert table2.main(smoke_args(root, "--seeds", "1")) == 0
+    assert table2.main(smoke_args(root, "--seeds", "1", "--models", "nn_baseline")) == 0
     return root
 
 
