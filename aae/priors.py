@@ -1,7 +1,8 @@
 """Priors p(z) the adversarial regularization imposes, as samplers.
 
-They draw from the global torch RNG, which the training loop seeds per run and saves in every
-checkpoint, so prior samples are reproduced exactly on resume.
+During training they draw from the global torch RNG, which the training loop seeds per run and
+saves in every checkpoint, so prior samples are reproduced exactly on resume; evaluation passes
+its own `generator`. Draws happen on the CPU (the same numbers on every device) and move to `device`.
 """
 from __future__ import annotations
 
@@ -9,38 +10,39 @@ import torch
 import torch.nn.functional as F
 
 
-def gaussian(n: int, dim: int, std: float = 1.0, device="cpu") -> torch.Tensor:
-    return std * torch.randn(n, dim, device=device)
+def gaussian(n: int, dim: int, std: float = 1.0, device="cpu", generator: torch.Generator | None = None) -> torch.Tensor:
+    return std * torch.randn(n, dim, generator=generator).to(device)
 
 
-def categorical(n: int, n_classes: int, device="cpu") -> torch.Tensor:
+def categorical(n: int, n_classes: int, device="cpu", generator: torch.Generator | None = None) -> torch.Tensor:
     """One-hot vectors of uniformly drawn classes: the prior of the AAE's label head."""
-    return F.one_hot(torch.randint(n_classes, (n,), device=device), n_classes).float()
+    return F.one_hot(torch.randint(n_classes, (n,), generator=generator), n_classes).float().to(device)
 
 
-def _components(n: int, labels: torch.Tensor | None, n_components: int, device) -> torch.Tensor:
+def _components(n: int, labels: torch.Tensor | None, n_components: int, device, generator=None) -> torch.Tensor:
     if labels is None:
-        return torch.randint(n_components, (n,), device=device)
+        return torch.randint(n_components, (n,), generator=generator).to(device)
     return labels.to(device)
 
 
 def gaussian_mixture_2d(n: int, labels: torch.Tensor | None = None, n_components: int = 10,
-                        device="cpu") -> torch.Tensor:
+                        device="cpu", generator: torch.Generator | None = None) -> torch.Tensor:
     """Section 2.3's mixture of 10 2-D Gaussians (u): component k draws (N(0, 0.5^2), N(0, 0.05^2)),
     rotates it by 2 pi k / 10 and shifts it by 1.4 (cos, sin) of that angle. `labels` pick the
     component of each point (the label-conditioned prior); otherwise components are uniform."""
-    k = _components(n, labels, n_components, device)
+    k = _components(n, labels, n_components, device, generator)
     angle = 2 * torch.pi * k.float() / n_components
-    local = torch.randn(len(k), 2, device=device) * torch.tensor([0.5, 0.05], device=device)
+    local = torch.randn(len(k), 2, generator=generator).to(device) * torch.tensor([0.5, 0.05], device=device)
     cos, sin = angle.cos(), angle.sin()
     rotated = torch.stack([local[:, 0] * cos - local[:, 1] * sin, local[:, 0] * sin + local[:, 1] * cos], 1)
     return rotated + 1.4 * torch.stack([cos, sin], 1)
 
 
-def swiss_roll(n: int, labels: torch.Tensor | None = None, n_components: int = 10, device="cpu") -> torch.Tensor:
+def swiss_roll(n: int, labels: torch.Tensor | None = None, n_components: int = 10, device="cpu",
+               generator: torch.Generator | None = None) -> torch.Tensor:
     """Section 2.3's Swiss roll (u): u = (U(0, 1) + k) / 10, r = 3 sqrt(u), theta = 4 pi sqrt(u),
     point r (cos theta, sin theta); label k owns the k-th tenth of the roll."""
-    k = _components(n, labels, n_components, device)
-    u = (torch.rand(len(k), device=device) + k.float()) / n_components
+    k = _components(n, labels, n_components, device, generator)
+    u = (torch.rand(len(k), generator=generator).to(device) + k.float()) / n_components
     r, theta = 3 * u.sqrt(), 4 * torch.pi * u.sqrt()
     return torch.stack([r * theta.cos(), r * theta.sin()], 1)
