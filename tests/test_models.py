@@ -15,6 +15,10 @@ from aae.registry import config_for, get_model, model_names
 
 VARIANTS = [(name, ()) for name in model_names()] + [
     ("ssaae", ("z_dim=20", "batch_norm=true", "standardize=true")),  # the SVHN recipe
+    ("aae", ("encoder=gaussian",)),
+    ("aae", ("encoder=universal",)),
+    ("aae", ("prior=mixture", "z_dim=2", "label_conditioned=true")),  # section 2.3, Figure 4
+    ("aae", ("prior=swissroll", "z_dim=2", "label_conditioned=true")),
 ]
 
 
@@ -62,3 +66,13 @@ def test_labelled_minibatches_come_only_from_the_labelled_subset():
         seen_unl += b["x"][:, 0].long().tolist()
     assert set(seen_lab) == {3, 77, 500, 999}
     assert sorted(seen_unl) == list(range(1000))  # one epoch = one pass over every training image
+
+
+@pytest.mark.parametrize("name", [n for n in model_names() if hasattr(get_model(n).cls, "sample")])
+def test_samples_come_from_the_given_generator(name):
+    torch.manual_seed(0)
+    model = get_model(name).cls(config_for(name, "smoke"), DataInfo(784, 10, 600, 100), "cpu")
+    a = model.sample(7, torch.Generator().manual_seed(3))
+    assert a.shape == (7, 784) and a.min() >= 0 and a.max() <= 1
+    assert torch.equal(a, model.sample(7, torch.Generator().manual_seed(3)))
+    assert not torch.equal(a, model.sample(7, torch.Generator().manual_seed(4)))

@@ -1,2 +1,2 @@
 """The AAE variants of the paper, one file each; importing this package registers them."""
-from aae.models import semisupervised, supervised  # noqa: F401
+from aae.models import aae, semisupervised, supervised  # noqa: F401
