@@ -66,7 +66,7 @@ class SemiSupervisedAAE(Model):
 
     def __init__(self, config: SemiSupervisedAAEConfig, info: DataInfo, device="cpu"):
         c, h, input_dim, n_classes = config, list(config.hidden), info.input_dim, info.n_classes
-        self.config, self.n_classes, self.device = c, n_classes, device
+        self.config, self.n_classes = c, n_classes
         # standardising: (x - mean) / std, with a floor on std so constant pixels stay finite
         inputs = Standardize(info.pixel_mean, info.pixel_std.clamp_min(0.05)) if c.standardize else nn.Identity()
         bn = c.batch_norm
