@@ -22,6 +22,7 @@ from aae.provenance import git_sha
 from aae.registry import BUDGETS, get_model
 from aae.results import TableLayout, describe_config, load_rows, render, summarize
 from aae.runner import EXECUTORS, run_specs
+from aae.runs import RunDir
 from aae.slurm import load_profile
 from aae.spec import JobSpec
 
@@ -159,6 +160,7 @@ def benchmark_main(argv, *, prog: str, description: str, layout: TableLayout,
                            seeds=args.seeds, budget=args.budget, overrides=args.overrides)
         by_key = {(c.dataset, c.setting): c for c in columns}
         specs = [s for s in specs if layout.measures(s.model, by_key[s.dataset, s.setting])]
+        reused = sum(RunDir(args.runs_dir, s).is_done() for s in specs)
         if not args.gather_only:
             run_specs(specs, args.runs_dir, args.executor, args.workers, args.data_dir, _slurm_options(args))
         rows = load_rows(specs, args.runs_dir, layout.metric)
@@ -171,7 +173,8 @@ def benchmark_main(argv, *, prog: str, description: str, layout: TableLayout,
             "budget": args.budget,
             "seeds": f"{args.seeds} (trials 0-{args.seeds - 1})",
             "executor": args.executor + (f", {args.workers} worker(s)" if args.executor == "local" else ""),
-            "this command's wall time": f"{(time.time() - started) / 60:.1f} min",
+            "this command's wall time": f"{(time.time() - started) / 60:.1f} min "
+                                        f"({reused} of {len(specs)} runs were already finished when it started)",
         }
         table = render(dataclasses.replace(layout, columns=tuple(columns)), summarize(rows), header, missing, configs)
         out = args.results_dir / f"{layout.name}.md"
