@@ -13,10 +13,19 @@ RUN=${AAE_SLURM_DIR:-/tmp/aae-slurm}
 CLUSTER=aae
 export SLURM_CONF=$RUN/slurm.conf
 say() { echo "slurm: $*"; }
-alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
-wait_for() {  # wait_for SECONDS WHAT COMMAND...: poll until COMMAND succeeds
-  local limit=$1 what=$2; shift 2
-  for _ in $(seq $((limit * 5))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.2; done
+alive() {  # alive PIDFILE: the process runs (a zombie left by a killed daemon does not count)
+  local pid
+  pid=$(cat "$1" 2>/dev/null) || return 1
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && ! grep -q '^[^)]*) Z' "/proc/$pid/stat" 2>/dev/null
+}
+wait_for() {  # wait_for SECONDS WHAT COMMAND...: poll until COMMAND succeeds (each try at most 5 s)
+  local limit=$1 what=$2 end
+  shift 2
+  end=$((SECONDS + limit))
+  while [ "$SECONDS" -lt "$end" ]; do
+    timeout 5 "$@" >/dev/null 2>&1 && return 0
+    sleep 0.2
+  done
   say "gave up waiting for $what after ${limit}s"; return 1
 }
 
