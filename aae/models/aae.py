@@ -23,7 +23,7 @@ from torch import nn
 from aae import priors
 from aae.models.adversarial import discriminator_loss, frozen, generator_loss, step
 from aae.models.base import DataInfo, Model
-from aae.models.networks import init_normal_, make_optimizer, mlp, params_of
+from aae.models.networks import autoencoder_optimizers, init_normal_, mlp
 from aae.registry import register_model
 
 ENCODERS = ("deterministic", "gaussian", "universal")
@@ -83,12 +83,7 @@ class AAE(Model):
         init_normal_(self.nets, c.init_std)
         self.nets.to(device)
         n = self.nets
-        self.optimizers = {
-            "reconstruction": make_optimizer(c.optimizer, params_of(n["encoder"], n["decoder"]), c.recon_lr,
-                                             c.recon_momentum),
-            "discriminator": make_optimizer(c.optimizer, n["discriminator"].parameters(), c.adv_lr, c.adv_momentum),
-            "generator": make_optimizer(c.optimizer, n["encoder"].parameters(), c.adv_lr, c.adv_momentum),
-        }
+        self.optimizers = autoencoder_optimizers(c, n["encoder"], n["decoder"], n["discriminator"])
 
     def _code(self, x: torch.Tensor) -> torch.Tensor:
         """A code z ~ q(z|x) (the mean for a Gaussian encoder in eval mode)."""

@@ -44,6 +44,18 @@ def params_of(*modules: nn.Module) -> list[nn.Parameter]:
     return [p for m in modules for p in m.parameters()]
 
 
+def autoencoder_optimizers(config, encoder: nn.Module, decoder: nn.Module, discriminator: nn.Module) -> dict:
+    """The three optimizers of an AAE's two phases: reconstruction (encoder + decoder), then
+    regularization (the discriminator, then the encoder as generator). `config` gives optimizer,
+    recon_lr, recon_momentum, adv_lr and adv_momentum."""
+    c = config
+    return {
+        "reconstruction": make_optimizer(c.optimizer, params_of(encoder, decoder), c.recon_lr, c.recon_momentum),
+        "discriminator": make_optimizer(c.optimizer, discriminator.parameters(), c.adv_lr, c.adv_momentum),
+        "generator": make_optimizer(c.optimizer, encoder.parameters(), c.adv_lr, c.adv_momentum),
+    }
+
+
 def make_optimizer(kind: str, params, lr: float, momentum: float) -> torch.optim.Optimizer:
     """'sgd' = SGD with momentum (the paper's recipe); 'adam' = Adam with beta1 = momentum."""
     if kind == "sgd":

@@ -14,7 +14,7 @@ from torch import nn
 from aae import priors
 from aae.models.adversarial import discriminator_loss, frozen, generator_loss, step
 from aae.models.base import DataInfo, Model
-from aae.models.networks import init_normal_, make_optimizer, mlp, params_of
+from aae.models.networks import autoencoder_optimizers, init_normal_, mlp
 from aae.registry import register_model
 
 
@@ -59,12 +59,7 @@ class SupervisedAAE(Model):
         init_normal_(self.nets, c.init_std)
         self.nets.to(device)
         n = self.nets
-        self.optimizers = {
-            "reconstruction": make_optimizer(c.optimizer, params_of(n["encoder"], n["decoder"]), c.recon_lr,
-                                             c.recon_momentum),
-            "discriminator": make_optimizer(c.optimizer, n["d_z"].parameters(), c.adv_lr, c.adv_momentum),
-            "generator": make_optimizer(c.optimizer, n["encoder"].parameters(), c.adv_lr, c.adv_momentum),
-        }
+        self.optimizers = autoencoder_optimizers(c, n["encoder"], n["decoder"], n["d_z"])
 
     def decode(self, y: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         """Images from class indices y and styles z."""
