@@ -158,12 +158,11 @@ def benchmark_main(argv, *, prog: str, description: str, layout: TableLayout,
         missing = _available_datasets(sorted({c.dataset for c in columns}), bool(args.datasets), args.data_dir)
         specs = make_specs(models=models, columns=[c for c in columns if c.dataset not in missing],
                            seeds=args.seeds, budget=args.budget, overrides=args.overrides)
-        by_key = {(c.dataset, c.setting): c for c in columns}
-        specs = [s for s in specs if layout.measures(s.model, by_key[s.dataset, s.setting])]
-        reused = sum(RunDir(args.runs_dir, s).is_done() for s in specs)
+        specs = [s for s in specs if any(layout.measures(s.model, c) for c in columns if c.reads(s))]
+        reused = sum(RunDir(args.runs_dir, s).is_complete() for s in specs)
         if not args.gather_only:
             run_specs(specs, args.runs_dir, args.executor, args.workers, args.data_dir, _slurm_options(args))
-        rows = load_rows(specs, args.runs_dir, layout.metric)
+        rows = load_rows(specs, args.runs_dir, tuple(columns), layout.metric)
         configs = {m: describe_config(next(s.config for s in specs if s.model == m))
                    for m in models if any(s.model == m for s in specs)}
         header = {

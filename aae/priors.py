@@ -6,6 +6,8 @@ its own `generator`. Draws happen on the CPU (the same numbers on every device) 
 """
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
 
@@ -46,3 +48,18 @@ def swiss_roll(n: int, labels: torch.Tensor | None = None, n_components: int = 1
     u = (torch.rand(len(k), generator=generator).to(device) + k.float()) / n_components
     r, theta = 3 * u.sqrt(), 4 * torch.pi * u.sqrt()
     return torch.stack([r * theta.cos(), r * theta.sin()], 1)
+
+
+def gaussian_mixture_2d_log_prob(z: torch.Tensor, n_components: int = 10) -> torch.Tensor:
+    """log p(z) of `gaussian_mixture_2d` with uniform components: what a VAE with that prior
+    needs for its Monte Carlo KL term (Figure 2)."""
+    k = torch.arange(n_components, device=z.device, dtype=z.dtype)
+    angle = 2 * torch.pi * k / n_components
+    cos, sin = angle.cos(), angle.sin()
+    centred = z[:, None, :] - 1.4 * torch.stack([cos, sin], 1)  # (n, K, 2)
+    # rotate back by -angle: the component's own axes, where it is N(0, diag(0.5^2, 0.05^2))
+    u = centred[..., 0] * cos + centred[..., 1] * sin
+    v = -centred[..., 0] * sin + centred[..., 1] * cos
+    scale = torch.tensor([0.5, 0.05], device=z.device, dtype=z.dtype)
+    log_comp = -0.5 * ((u / scale[0]) ** 2 + (v / scale[1]) ** 2) - scale.log().sum() - math.log(2 * math.pi)
+    return torch.logsumexp(log_comp, dim=1) - math.log(n_components)

@@ -18,7 +18,16 @@ from tabulate import tabulate
 from aae.runs import RunDir
 from aae.spec import JobSpec
 
-KEYS = ["model", "dataset", "setting"]
+KEYS = ["model", "column"]
+
+
+@dataclass(frozen=True)
+class Detail:
+    """A number shown beside a cell, e.g. the Parzen sigma each run chose."""
+
+    label: str
+    metric: str
+    values: bool = False  # True: list the distinct values over seeds; False: their mean
 
 
 @dataclass(frozen=True)
@@ -26,6 +35,12 @@ class Column:
     dataset: str
     setting: str
     title: str  # the paper's column heading, e.g. "MNIST (100)"
+    metric: str = ""  # key in record["metrics"]; "" = the layout's metric
+    details: tuple[Detail, ...] = ()
+
+    def reads(self, spec: JobSpec) -> bool:
+        """A run feeds this column (one run may feed several: Table 1's 10K and 10M samples)."""
+        return (spec.dataset, spec.setting) == (self.dataset, self.setting)
 
 
 @dataclass(frozen=True)
@@ -45,35 +60,66 @@ class TableLayout:
         return col.dataset == "synthetic" or paper_mean(self.paper.get(self.measured[model], {}).get(col.title)) is not None
 
 
-def load_rows(specs: list[JobSpec], runs_root: Path, metric: str) -> list[dict]:
+def load_rows(specs: list[JobSpec], runs_root: Path, columns: tuple[Column, ...], metric: str) -> list[dict]:
+    """One row per (run, column it feeds). A finished run whose record lacks the column's metric
+    (its evaluation failed or has not run) is "not evaluated", never a number."""
     rows = []
     for spec in specs:
         run = RunDir(runs_root, spec)
         status = run.status()
-        row = {"model": spec.model, "dataset": spec.dataset, "setting": spec.setting, "trial": spec.trial,
-               "state": status["state"] or "not run", "reason": status.get("reason", ""), "value": None,
-               "wall_time_s": 0.0}
-        if run.is_done():
-            record = run.read_record()
-            row["value"] = record["metrics"][metric]
-            row["wall_time_s"] = record["train_wall_time_s"] + record["eval_wall_time_s"]
-        rows.append(row)
+        record = run.read_record() if run.is_done() else None
+        for i, col in enumerate(c for c in columns if c.reads(spec)):
+            key = col.metric or metric
+            row = {"model": spec.model, "column": col.title, "trial": spec.trial,
+                   "state": status["state"] or "not run", "reason": status.get("reason", ""), "value": None,
+                   "wall_time_s": 0.0, "details": {}, "counts_run": i == 0}  # a run's time counts once
+            if record is not None:
+                row["wall_time_s"] = record["train_wall_time_s"] + record["eval_wall_time_s"] if i == 0 else 0.0
+                if key in record["metrics"]:
+                    row["value"] = record["metrics"][key]
+                    row["details"] = {d.metric: record["metrics"].get(d.metric) for d in col.details}
+                else:
+                    row["state"] = "not evaluated"
+            rows.append(row)
     return rows
 
 
 def summarize(rows: list[dict]) -> pd.DataFrame:
-    """Per (model, dataset, setting): n finished, mean, sample std (ddof=1), failed and unfinished counts."""
-    df = pd.DataFrame(rows, columns=KEYS + ["trial", "state", "reason", "value", "wall_time_s"])
+    """Per (model, column): n finished, mean, sample std (ddof=1), failed and unfinished counts,
+    and the finished runs' detail values (metric -> list)."""
+    df = pd.DataFrame(rows, columns=KEYS + ["trial", "state", "reason", "value", "wall_time_s", "details",
+                                            "counts_run"])
+    df["counts_run"] = df.counts_run.fillna(True).astype(bool)
     out = []
     for key, g in df.groupby(KEYS, sort=False):
-        done = g.loc[g.state == "done", "value"].astype(float)
+        finished = g[g.state == "done"]
+        done = finished.value.astype(float)
         failed = g[g.state == "failed"]
+        details: dict[str, list] = {}
+        for d in finished.details:
+            for k, v in (d if isinstance(d, dict) else {}).items():
+                details.setdefault(k, []).append(v)
         out.append(dict(zip(KEYS, key), n=len(done), mean=done.mean() if len(done) else math.nan,
                         std=done.std(ddof=1) if len(done) > 1 else math.nan, failed=len(failed),
                         unfinished=int((~g.state.isin(["done", "failed"])).sum()),
                         reason=failed.reason.iloc[-1] if len(failed) else "",
-                        wall_time_s=g.wall_time_s.sum()))
-    return pd.DataFrame(out, columns=KEYS + ["n", "mean", "std", "failed", "unfinished", "reason", "wall_time_s"])
+                        wall_time_s=g.wall_time_s.sum(), details=details,
+                        runs=int((finished.counts_run).sum())))
+    return pd.DataFrame(out, columns=KEYS + ["n", "mean", "std", "failed", "unfinished", "reason", "wall_time_s",
+                                             "details", "runs"])
+
+
+def _details(col: Column, s) -> str:
+    parts = []
+    for d in col.details:
+        vals = [v for v in (s.details or {}).get(d.metric, []) if v is not None]
+        if not vals:
+            continue
+        if d.values:
+            parts.append(f"{d.label} {', '.join(f'{v:.3g}' for v in sorted(set(vals)))}")
+        else:
+            parts.append(f"{d.label} {sum(vals) / len(vals):.2f}")
+    return "; ".join(parts) or "-"
 
 
 def paper_mean(text: str) -> float | None:
@@ -100,31 +146,34 @@ def render(layout: TableLayout, summary: pd.DataFrame, header: dict[str, str],
     configs: model -> a one-line description of the settings its runs used.
     """
     index = {tuple(r[k] for k in KEYS): r for _, r in summary.iterrows()}
+    with_details = any(c.details for c in layout.columns)
     measured = []
     for model, paper_row in layout.measured.items():
         for col in layout.columns:
             paper = layout.paper.get(paper_row, {}).get(col.title, "-")
-            s = index.get((model, col.dataset, col.setting))
+            s = index.get((model, col.title))
             if not layout.measures(model, col):
-                measured.append([paper_row, col.title, "not measured (the paper reports none)", 0, 0, paper, "-"])
+                row = [paper_row, col.title, "not measured (the paper reports none)", 0, 0, "-", paper, "-"]
             elif col.dataset in missing_data:
-                measured.append([paper_row, col.title, missing_data[col.dataset], 0, 0, paper, "-"])
+                row = [paper_row, col.title, missing_data[col.dataset], 0, 0, "-", paper, "-"]
             elif s is None:
-                measured.append([paper_row, col.title, "not in this run's selection", 0, 0, paper, "-"])
+                row = [paper_row, col.title, "not in this run's selection", 0, 0, "-", paper, "-"]
             else:
                 ref = paper_mean(paper)
                 gap = f"{s['mean'] - ref:+.2f}" if s.n and ref is not None else "-"
-                measured.append([paper_row, col.title, _ours(s), s.n, s.failed, paper, gap])
+                row = [paper_row, col.title, _ours(s), s.n, s.failed, _details(col, s), paper, gap]
+            measured.append(row if with_details else row[:5] + row[6:])
 
     wall = summary.wall_time_s.sum() if len(summary) else 0.0
-    n_runs = int(summary.n.sum()) if len(summary) else 0
+    n_runs = int(summary.runs.sum()) if len(summary) else 0
     lines = [f"# {layout.title}", "",
              "Generated by `aae-bench`; do not edit by hand: re-run the command below to change it.", ""]
     info = {**header, "compute": f"{wall / 60:.1f} min summed over the {n_runs} finished runs (each run's own "
                                  "training + evaluation wall time; runs overlap with --workers)"}
     lines += [tabulate(list(info.items()), headers=["", ""], tablefmt="github"), ""]
     lines += ["## Ours beside the paper", "",
-              tabulate(measured, headers=["Model", "Setting", "Ours (mean ± sd)", "n", "failed", "Paper", "Gap"],
+              tabulate(measured, headers=["Model", "Setting", "Ours (mean ± sd)", "n", "failed",
+                                          *(["Details"] if with_details else []), "Paper", "Gap"],
                        tablefmt="github", disable_numparse=True), ""]
     lines += ["Ours: mean ± sample standard deviation (ddof=1) over the n finished seeds. "
               "Gap: our mean minus the paper's. Failed runs are counted, never averaged in.", ""]

@@ -40,7 +40,9 @@ def execute(spec: JobSpec, runs_root: Path, data_dir=None, progress: bool = True
         record = run_job(spec, Path(runs_root), data_dir, progress)
     except Exception as e:  # noqa: BLE001  (any failure of one job must not stop the others)
         reason = f"{type(e).__name__}: {(str(e).strip().splitlines() or [''])[-1]}"
-        RunDir(runs_root, spec).fail(reason, traceback.format_exc())
+        run = RunDir(runs_root, spec)
+        if not run.is_done():  # a later evaluation that fails leaves the finished training as it was
+            run.fail(reason, traceback.format_exc())
         if reraise:
             raise
         return Outcome(spec, "failed", reason)
@@ -54,10 +56,12 @@ def _init_worker(threads: int) -> None:
 
 def run_specs(specs: list[JobSpec], runs_root: Path, executor: str = "local", workers: int = 1,
               data_dir=None, slurm_options: dict | None = None) -> list[Outcome]:
-    pending = [s for s in specs if not RunDir(runs_root, s).is_done()]
-    resumable = sum(RunDir(runs_root, s).checkpoint.exists() for s in pending)
+    pending = [s for s in specs if not RunDir(runs_root, s).is_complete()]
+    trained = sum(RunDir(runs_root, s).is_done() for s in pending)
+    resumable = sum(RunDir(runs_root, s).checkpoint.exists() for s in pending) - trained
     print(f"{len(specs)} runs: {len(specs) - len(pending)} already finished, {len(pending)} to run"
-          + (f" ({resumable} resume from a checkpoint)" if resumable else ""), file=sys.stderr)
+          + (f" ({resumable} resume from a checkpoint)" if resumable else "")
+          + (f" ({trained} trained, to evaluate)" if trained else ""), file=sys.stderr)
     if not pending:
         return []
     if executor == "slurm":

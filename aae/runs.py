@@ -3,7 +3,8 @@
     config.json     the job spec, whole
     checkpoint.pt   models, optimizers, epoch, every RNG state, metric history (each epoch)
     metrics.jsonl   one line of training metrics per epoch
-    record.json     final numbers + provenance, written once at the end
+    record.json     final numbers + provenance, written at the end (and replaced, atomically,
+                    when a later evaluation of the final model adds its metrics)
     status.json     {"state": "running" | "done" | "failed", "reason": ...}
     error.txt       the traceback of a failed run
 """
@@ -39,7 +40,20 @@ class RunDir:
         return self.status()["state"]
 
     def is_done(self) -> bool:
+        """Trained, with a record (which may still lack an evaluation the spec asks for)."""
         return self.state == "done" and self.record.exists()
+
+    def evaluated(self) -> list[str]:
+        record = self.read_record()
+        return record.get("evaluated", record["spec"]["evals"])  # records older than "evaluated"
+
+    def missing_evaluations(self) -> list[str]:
+        done = self.evaluated()
+        return [e for e in self.spec.evals if e not in done]
+
+    def is_complete(self) -> bool:
+        """Trained and scored under every evaluation the spec names: nothing left to run."""
+        return self.is_done() and not self.missing_evaluations()
 
     def start(self) -> None:
         self.path.mkdir(parents=True, exist_ok=True)

@@ -91,11 +91,11 @@ def wait(specs: list[JobSpec], jobs: list, runs_root: Path, poll_s: float = 2.0)
         counts = {"queued": 0, "running": 0, "done": 0, "failed": 0}
         for spec, job in zip(specs, jobs):
             run = RunDir(runs_root, spec)
-            if run.is_done():
+            if run.is_complete():
                 counts["done"] += 1
             elif job.done():
                 counts["failed"] += 1
-                if run.state != "failed":
+                if run.state != "failed" and not run.is_done():
                     error = job.exception()
                     reason = (str(error).strip().splitlines() or ["unknown"])[-1] if error else "ended without a record"
                     run.fail(f"slurm job {job.job_id}: {reason}", str(error))

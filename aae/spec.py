@@ -1,4 +1,8 @@
-"""A job spec: everything that defines one run. Its hash names the run directory."""
+"""A job spec: everything that defines one run. Its hash names the run directory.
+
+The hash covers what decides the trained model, and not `evals`: evaluations are cached by
+name inside the run directory, so asking a finished run for one more (Table 1's 10M samples)
+scores the same model instead of training another."""
 from __future__ import annotations
 
 import dataclasses
@@ -37,7 +41,8 @@ class JobSpec:
 
     @property
     def run_id(self) -> str:
-        canonical = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        training = {k: v for k, v in self.to_dict().items() if k != "evals"}
+        canonical = json.dumps(training, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
     def describe(self) -> str:

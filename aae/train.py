@@ -1,6 +1,7 @@
 """One job, start to finish: build the model, train epoch by epoch with a checkpoint after each,
 evaluate, write the record. Killed at any point, it resumes from the last checkpoint and ends
-with the same numbers (bit-identical on CPU) as a run never interrupted.
+with the same numbers (bit-identical on CPU) as a run never interrupted. A finished run asked
+for an evaluation its record lacks is scored from its final checkpoint, not trained again.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from tqdm import tqdm
 from aae import io
 from aae.data import load_dataset
 from aae.data.subsets import labelled_indices, parse_setting
-from aae.eval import EVALUATORS
+from aae.eval import evaluate
 from aae.batches import epoch_batches
 from aae.provenance import provenance
 from aae.models.base import DataInfo
@@ -67,23 +68,49 @@ def build_model(spec: JobSpec, data, device):
     return get_model(spec.model).cls(spec.config, info, device), labelled
 
 
+def _load_final(spec: JobSpec, run: RunDir, data, device):
+    model, _ = build_model(spec, data, device)
+    model.load_state_dict(torch.load(run.checkpoint, map_location=device, weights_only=False)["model"])
+    return model
+
+
 def load_trained(spec: JobSpec, runs_root: Path, data_dir=None):
     """The final model of a finished run (for figures), with its dataset."""
     run = RunDir(runs_root, spec)
     if not run.is_done():
         raise RuntimeError(f"{spec.describe()} has not finished (state: {run.state}) in {run.path}")
+    data = load_dataset(spec.dataset, data_dir)
+    return _load_final(spec, run, data, default_device()), data
+
+
+def _evaluate(spec: JobSpec, model, data, device, names) -> tuple[dict, float]:
+    t0 = time.perf_counter()
+    metrics = {}
+    for name in names:
+        metrics.update(evaluate(name, model, data, device, spec.seed))
+    return metrics, time.perf_counter() - t0
+
+
+def _add_evaluations(spec: JobSpec, run: RunDir, data_dir) -> dict:
+    """Score a finished run under the evaluations its record lacks; the record is replaced
+    atomically, so a failed evaluation leaves the finished run as it was."""
+    record, done, missing = run.read_record(), run.evaluated(), run.missing_evaluations()
+    if not missing:
+        return record
     device = default_device()
     data = load_dataset(spec.dataset, data_dir)
-    model, _ = build_model(spec, data, device)
-    model.load_state_dict(torch.load(run.checkpoint, map_location=device, weights_only=False)["model"])
-    return model, data
+    metrics, seconds = _evaluate(spec, _load_final(spec, run, data, device), data, device, missing)
+    record = {**record, "metrics": {**record["metrics"], **metrics}, "evaluated": [*done, *missing],
+              "eval_wall_time_s": record["eval_wall_time_s"] + seconds}
+    run.finish(record)
+    return record
 
 
 def run_job(spec: JobSpec, runs_root: Path, data_dir=None, progress: bool = True) -> dict:
     """Train and evaluate one spec in runs_root/<hash>/; returns its record. Finished runs return at once."""
     run = RunDir(runs_root, spec)
     if run.is_done():
-        return run.read_record()
+        return _add_evaluations(spec, run, data_dir)
     run.start()
     torch.use_deterministic_algorithms(True, warn_only=True)
     device = default_device()
@@ -121,16 +148,14 @@ def run_job(spec: JobSpec, runs_root: Path, data_dir=None, progress: bool = True
         if os.environ.get(KILL_AFTER_EPOCH_ENV) == str(epoch + 1):
             os.kill(os.getpid(), signal.SIGKILL)
 
-    t0 = time.perf_counter()
-    metrics = {}
-    for name in spec.evals:
-        metrics.update(EVALUATORS[name](model, data, device))
+    metrics, eval_seconds = _evaluate(spec, model, data, device, spec.evals)
     record = {
         "spec": spec.to_dict(),
         "metrics": metrics,
+        "evaluated": list(spec.evals),
         "epochs": cfg.epochs,
         "train_wall_time_s": wall,
-        "eval_wall_time_s": time.perf_counter() - t0,
+        "eval_wall_time_s": eval_seconds,
         "labelled_indices": "all" if spec.setting == "all" else labelled.tolist(),
         "provenance": origin,
     }

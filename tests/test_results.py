@@ -19,8 +19,8 @@ def rows():
 
 
 def test_summary_counts_failures_and_never_averages_them():
-    s = summarize(rows()).set_index(["model", "dataset", "setting"])
-    r100, r1000, rall = (s.loc[("nn_baseline", "mnist", k)] for k in ("100", "1000", "all"))
+    s = summarize(rows()).set_index(["model", "column"])
+    r100, r1000, rall = (s.loc[("nn_baseline", f"MNIST ({k})")] for k in ("100", "1000", "All"))
     assert r100.n == 3 and r100["mean"] == pytest.approx(25.3) and r100["std"] == pytest.approx(0.8)
     assert r1000.n == 2 and r1000.failed == 1 and r1000["mean"] == pytest.approx(8.5)
     assert r1000["reason"] == "RuntimeError: CUDA out of memory"

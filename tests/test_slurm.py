@@ -68,7 +68,7 @@ def test_a_failing_job_is_shown_failed_and_the_others_finish(tmp_path):
     good = specs(seeds=2, columns=SYNTHETIC_COLUMNS[:1])
     bad = specs(seeds=1, overrides=["lr=-1.0"], columns=SYNTHETIC_COLUMNS[:1])  # Adam refuses lr < 0
     run_specs(good + bad, tmp_path, executor="slurm", slurm_options={"cpus_per_task": 1, "timeout_min": 10})
-    rows = load_rows(good + bad, tmp_path, "test_error")
+    rows = load_rows(good + bad, tmp_path, SYNTHETIC_COLUMNS[:1], "test_error")
     assert [r["state"] for r in rows] == ["done", "done", "failed"]
     assert rows[2]["reason"] == "ValueError: Invalid learning rate: -1.0"  # the last line of the remote error
 

@@ -1,13 +1,59 @@
-"""Evaluations by name. Every model is scored by the same code here: no second evaluation path."""
+"""Evaluations by name. Every model is scored by the same code here: no second evaluation path.
+
+A name is the evaluation and, after "@", its arguments: "classification", "parzen@10000"
+(Parzen window on 10,000 model samples), "parzen@10000000,valid=2000". The name keys the
+evaluation's metrics in a run's record, so a finished run can be scored again later under
+another name (10M samples) without training again.
+"""
 from __future__ import annotations
 
+import torch
+
+from aae.errors import UserError
 from aae.eval.classification import error_rate
+from aae.eval.parzen import DEFAULT_SIGMAS, parzen_evaluate
+from aae.seeds import derive_seed
+
+PARZEN_VALID = 1000  # validation images that choose sigma (PAPER.md)
+SAMPLE_BLOCK = 10_000  # model samples drawn, scored and dropped at a time: memory stays bounded
 
 
-def classification(model, data, device) -> dict[str, float]:
+def classification(model, data, device, seed: int) -> dict[str, float]:
     """Test error from the final model; valid error beside it (the test set selects nothing)."""
     return {f"{split}_error": error_rate(model.predict_proba, data.floats(split, device), data.labels(split, device))
             for split in ("valid", "test")}
 
 
-EVALUATORS = {"classification": classification}
+def parzen_name(samples: int, valid: int = PARZEN_VALID) -> str:
+    return f"parzen@{samples}" + (f",valid={valid}" if valid != PARZEN_VALID else "")
+
+
+def parzen(model, data, device, seed: int, samples: int, valid: int = PARZEN_VALID) -> dict[str, float]:
+    """Table 1's protocol: `samples` model samples, sigma chosen on the first `valid` validation
+    images, the mean log-likelihood of the test images and its standard error."""
+    if not hasattr(model, "sample"):
+        raise UserError(f"{type(model).__name__} has no sample(); the Parzen evaluation needs one")
+    generator = torch.Generator().manual_seed(derive_seed(seed, "parzen samples"))
+    blocks = (model.sample(min(SAMPLE_BLOCK, samples - i), generator) for i in range(0, samples, SAMPLE_BLOCK))
+    result = parzen_evaluate(blocks, data.floats("valid", device)[:valid], data.floats("test", device),
+                             DEFAULT_SIGMAS)
+    key = parzen_name(samples, valid)
+    return {f"{key}_ll": result.test_mean, f"{key}_se": result.test_se, f"{key}_sigma": result.sigma}
+
+
+EVALUATORS = {"classification": classification, "parzen": parzen}
+
+
+def evaluate(name: str, model, data, device, seed: int) -> dict[str, float]:
+    """Run the evaluation a name describes, e.g. "parzen@10000,valid=1000"."""
+    base, _, args = name.partition("@")
+    if base not in EVALUATORS:
+        raise UserError(f"unknown evaluation {base!r}; known: {', '.join(EVALUATORS)}")
+    positional, keywords = [], {}
+    for part in filter(None, args.split(",")):
+        key, sep, value = part.partition("=")
+        if sep:
+            keywords[key] = int(value)
+        else:
+            positional.append(int(part))
+    return EVALUATORS[base](model, data, device, seed, *positional, **keywords)
