@@ -132,11 +132,21 @@ def _available_datasets(names: list[str], explicit: bool, data_dir) -> dict[str,
 
 
 def benchmark_main(argv, *, prog: str, description: str, layout: TableLayout,
-                   make_specs: Callable[..., list[JobSpec]], synthetic_columns) -> int:
-    """The body of every `python -m benchmarks.tableN`. Returns the exit status."""
+                   make_specs: Callable[..., list[JobSpec]], synthetic_columns,
+                   add_arguments: Callable | None = None, columns_for: Callable | None = None,
+                   extra_rows: Callable | None = None) -> int:
+    """The body of every `python -m benchmarks.tableN`. Returns the exit status.
+
+    Hooks of a table with more to it than Table 2: `add_arguments(parser)` adds its options;
+    `columns_for(args, columns)` picks its columns from them (Table 1's --samples);
+    `extra_rows(args, columns)` measures the rows of `layout.extra` and returns result rows.
+    """
     started = time.time()
     datasets = sorted({c.dataset for c in layout.columns})
-    args = build_parser(prog, description, datasets).parse_args(argv)
+    parser = build_parser(prog, description, datasets)
+    if add_arguments:
+        add_arguments(parser)
+    args = parser.parse_args(argv)
     try:
         _check_common(args)
         models = args.models or list(layout.measured)
@@ -152,6 +162,8 @@ def benchmark_main(argv, *, prog: str, description: str, layout: TableLayout,
             if len(chosen) > 1:
                 raise UserError("--datasets synthetic stands in for every column; give it alone")
             layout = dataclasses.replace(layout, columns=tuple(synthetic_columns))
+        if columns_for:
+            layout = dataclasses.replace(layout, columns=tuple(columns_for(args, layout.columns)))
         columns = [c for c in layout.columns if c.dataset in chosen]
         if args.executor == "slurm":
             load_profile(args.slurm_profile)  # a typo in the profile fails now, not after the data fetch
@@ -163,6 +175,8 @@ def benchmark_main(argv, *, prog: str, description: str, layout: TableLayout,
         if not args.gather_only:
             run_specs(specs, args.runs_dir, args.executor, args.workers, args.data_dir, _slurm_options(args))
         rows = load_rows(specs, args.runs_dir, tuple(columns), layout.metric)
+        if extra_rows:
+            rows += extra_rows(args, [c for c in columns if c.dataset not in missing])
         configs = {m: describe_config(next(s.config for s in specs if s.model == m))
                    for m in models if any(s.model == m for s in specs)}
         header = {

@@ -54,10 +54,15 @@ class TableLayout:
     paper: dict[str, dict[str, str]]  # paper row -> column title -> the paper's value as printed
     measured: dict[str, str]  # registry model name -> its paper row
     notes: tuple[str, ...] = field(default_factory=tuple)
+    # rows measured by the benchmark itself, not by runs of a registered model (Table 1's sanity
+    # rows): name -> row title; a cell they leave empty shows as "n/a"
+    extra: dict[str, str] = field(default_factory=dict)
 
     def measures(self, model: str, col: Column) -> bool:
         """A measured model runs where its paper row has a number (any column of a stand-in dataset)."""
-        return col.dataset == "synthetic" or paper_mean(self.paper.get(self.measured[model], {}).get(col.title)) is not None
+        if model in self.extra or col.dataset == "synthetic":
+            return True
+        return paper_mean(self.paper.get(self.measured[model], {}).get(col.title)) is not None
 
 
 def load_rows(specs: list[JobSpec], runs_root: Path, columns: tuple[Column, ...], metric: str) -> list[dict]:
@@ -148,11 +153,13 @@ def render(layout: TableLayout, summary: pd.DataFrame, header: dict[str, str],
     index = {tuple(r[k] for k in KEYS): r for _, r in summary.iterrows()}
     with_details = any(c.details for c in layout.columns)
     measured = []
-    for model, paper_row in layout.measured.items():
+    for model, paper_row in {**layout.measured, **layout.extra}.items():
         for col in layout.columns:
             paper = layout.paper.get(paper_row, {}).get(col.title, "-")
             s = index.get((model, col.title))
-            if not layout.measures(model, col):
+            if model in layout.extra and s is None and col.dataset not in missing_data:
+                row = [paper_row, col.title, "n/a", 0, 0, "-", paper, "-"]
+            elif not layout.measures(model, col):
                 row = [paper_row, col.title, "not measured (the paper reports none)", 0, 0, "-", paper, "-"]
             elif col.dataset in missing_data:
                 row = [paper_row, col.title, missing_data[col.dataset], 0, 0, "-", paper, "-"]

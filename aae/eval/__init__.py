@@ -28,17 +28,23 @@ def parzen_name(samples: int, valid: int = PARZEN_VALID) -> str:
     return f"parzen@{samples}" + (f",valid={valid}" if valid != PARZEN_VALID else "")
 
 
+def parzen_of_centres(blocks, data, device, valid: int = PARZEN_VALID) -> dict[str, float]:
+    """Table 1's protocol on any Parzen centres (model samples, or the sanity rows' images):
+    sigma chosen on the first `valid` validation images, the mean log-likelihood of the test
+    images and its standard error."""
+    result = parzen_evaluate(blocks, data.floats("valid", device)[:valid], data.floats("test", device),
+                             DEFAULT_SIGMAS)
+    key = parzen_name(result.n_samples, valid)
+    return {f"{key}_ll": result.test_mean, f"{key}_se": result.test_se, f"{key}_sigma": result.sigma}
+
+
 def parzen(model, data, device, seed: int, samples: int, valid: int = PARZEN_VALID) -> dict[str, float]:
-    """Table 1's protocol: `samples` model samples, sigma chosen on the first `valid` validation
-    images, the mean log-likelihood of the test images and its standard error."""
+    """Parzen log-likelihood of the test images under `samples` samples of the model."""
     if not hasattr(model, "sample"):
         raise UserError(f"{type(model).__name__} has no sample(); the Parzen evaluation needs one")
     generator = torch.Generator().manual_seed(derive_seed(seed, "parzen samples"))
     blocks = (model.sample(min(SAMPLE_BLOCK, samples - i), generator) for i in range(0, samples, SAMPLE_BLOCK))
-    result = parzen_evaluate(blocks, data.floats("valid", device)[:valid], data.floats("test", device),
-                             DEFAULT_SIGMAS)
-    key = parzen_name(samples, valid)
-    return {f"{key}_ll": result.test_mean, f"{key}_se": result.test_se, f"{key}_sigma": result.sigma}
+    return parzen_of_centres(blocks, data, device, valid)
 
 
 EVALUATORS = {"classification": classification, "parzen": parzen}

@@ -57,7 +57,7 @@ class AAEConfig:
         adam = dict(optimizer="adam", recon_lr=1e-3, recon_momentum=0.9, adv_lr=2e-4, adv_momentum=0.5)
         return {
             "smoke": cls(epochs=2, steps_per_epoch=5, **adam),
-            "cpu": cls(epochs=10, **adam),
+            "cpu": cls(epochs=4, **adam),  # about 5 min per run on one core
             "paper": cls(epochs=2000),
         }[budget]
 
