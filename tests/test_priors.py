@@ -47,3 +47,21 @@ def test_swiss_roll_radius_range_per_label(k):
     # on the spiral: theta = 4 pi sqrt(u) = 4 pi r / 3
     assert torch.allclose((4 * math.pi * r / 3).cos(), pts[:, 0] / r, atol=1e-4)
     assert torch.allclose((4 * math.pi * r / 3).sin(), pts[:, 1] / r, atol=1e-4)
+
+
+def test_mixture_log_density_matches_a_float64_reference_and_integrates_to_one():
+    from scipy.stats import multivariate_normal
+
+    z = priors.gaussian_mixture_2d(50).double()
+    ours = priors.gaussian_mixture_2d_log_prob(z)
+    ref = 0.0
+    for k in range(10):
+        a = 2 * math.pi * k / 10
+        rot = torch.tensor([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]], dtype=torch.float64)
+        cov = rot @ torch.diag(torch.tensor([0.25, 0.0025], dtype=torch.float64)) @ rot.T
+        ref = ref + multivariate_normal([1.4 * math.cos(a), 1.4 * math.sin(a)], cov.numpy()).pdf(z.numpy()) / 10
+    torch.testing.assert_close(ours, torch.from_numpy(ref).log(), rtol=1e-9, atol=1e-9)
+    step = 0.005  # a Riemann sum over [-3.5, 3.5]^2, fine enough for the 0.05-wide components
+    axis = torch.arange(-3.5, 3.5, step, dtype=torch.float64) + step / 2
+    grid = torch.cartesian_prod(axis, axis)
+    assert priors.gaussian_mixture_2d_log_prob(grid).exp().sum().item() * step ** 2 == pytest.approx(1.0, abs=1e-3)

@@ -56,10 +56,13 @@ def evaluate(name: str, model, data, device, seed: int) -> dict[str, float]:
     if base not in EVALUATORS:
         raise UserError(f"unknown evaluation {base!r}; known: {', '.join(EVALUATORS)}")
     positional, keywords = [], {}
-    for part in filter(None, args.split(",")):
-        key, sep, value = part.partition("=")
-        if sep:
-            keywords[key] = int(value)
-        else:
-            positional.append(int(part))
+    try:
+        for part in filter(None, args.split(",")):
+            key, sep, value = part.partition("=")
+            if sep:
+                keywords[key] = int(value)
+            else:
+                positional.append(int(part))
+    except ValueError:
+        raise UserError(f"bad evaluation {name!r}: arguments after '@' are integers, like parzen@10000") from None
     return EVALUATORS[base](model, data, device, seed, *positional, **keywords)

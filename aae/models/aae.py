@@ -131,11 +131,15 @@ class AAE(Model):
         return {"loss": recon, "reconstruction": recon, "discriminator": d_loss, "generator": g_loss}
 
     @torch.no_grad()
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """Images (pixel means) decoded from codes z."""
+        self.nets.eval()
+        return self.nets["decoder"](z.to(next(self.nets.parameters()).device))
+
+    @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
         """n images decoded from prior samples (Table 1's Parzen centres)."""
-        self.nets.eval()
-        device = next(self.nets.parameters()).device
-        return self.nets["decoder"](self.prior(n, device=device, generator=generator))
+        return self.decode(self.prior(n, generator=generator))
 
     @torch.no_grad()
     def codes(self, x: torch.Tensor) -> torch.Tensor:

@@ -1,0 +1,212 @@
+"""Figures 2, 4 and 5 of the paper (section 2 and 2.3), drawn from trained runs.
+
+    python -m benchmarks.figures --budget cpu                # all three
+    python -m benchmarks.figures --figures 2 --budget cpu    # one
+
+Figure 2: test-set codes of an AAE and a VAE, both with 2-D codes, under a Gaussian prior and
+          under the mixture of 10 Gaussians, coloured by digit, beside samples of the prior.
+Figure 4: the label-conditioned AAE of section 2.3 (10K labelled + 40K unlabelled images) with the
+          mixture and the Swiss-roll prior, and images decoded along the Swiss roll.
+Figure 5: AAE samples (Table 1's model, trial 0); the last column is the training image nearest
+          to the sample beside it (Euclidean distance in pixel space).
+Trains what is missing (or reuses finished runs) and writes results/figures/figure{2,4,5}.png.
+"""
+from __future__ import annotations
+
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import torch  # noqa: E402
+
+from aae import io, priors  # noqa: E402
+from aae.cli import figure_parser, prepare_figure_run  # noqa: E402
+from aae.results import Column  # noqa: E402
+from aae.train import load_trained  # noqa: E402
+from benchmarks import table1  # noqa: E402
+from benchmarks.specs import grid  # noqa: E402
+
+FIGURES = ("2", "4", "5")
+N_POINTS = 10_000  # test images (and prior samples) per scatter plot
+FIG4_LABELS = "10000"  # section 2.3: 10K labelled images, the other 40K of the 50K unlabelled
+
+
+def _spec(benchmark, model, dataset, setting, budget, overrides):
+    [spec] = grid(benchmark, models=[model], columns=[Column(dataset, setting, setting)], seeds=1, budget=budget,
+                  overrides=overrides, evals=())
+    return spec
+
+
+def make_specs(figures, budget: str, dataset: str, overrides: list[str]) -> dict:
+    """figure -> {panel name: spec}."""
+    fig4_setting = "100" if dataset == "synthetic" else FIG4_LABELS  # the stand-in has 600 training images
+    specs = {}
+    if "2" in figures:
+        specs["2"] = {
+            ("gaussian", "AAE"): _spec("figure2", "aae", dataset, "all", budget,
+                                       ["z_dim=2", "prior_std=1.0", *overrides]),
+            ("gaussian", "VAE"): _spec("figure2", "vae", dataset, "all", budget, ["z_dim=2", *overrides]),
+            ("mixture", "AAE"): _spec("figure2", "aae", dataset, "all", budget,
+                                      ["z_dim=2", "prior=mixture", *overrides]),
+            ("mixture", "VAE"): _spec("figure2", "vae", dataset, "all", budget,
+                                      ["z_dim=2", "prior=mixture", *overrides]),
+        }
+    if "4" in figures:
+        specs["4"] = {prior: _spec("figure4", "aae", dataset, fig4_setting, budget,
+                                   ["z_dim=2", f"prior={prior}", "label_conditioned=true", *overrides])
+                      for prior in ("mixture", "swissroll")}
+    if "5" in figures:
+        [spec] = table1.make_specs(models=["aae"], columns=[table1.parzen_column(dataset, 10_000)], seeds=1,
+                                   budget=budget, overrides=overrides)
+        specs["5"] = {"aae": spec}
+    return specs
+
+
+def _scatter(ax, points, labels, title, limits):
+    sc = ax.scatter(points[:, 0], points[:, 1], c=labels, cmap="tab10", vmin=-0.5, vmax=9.5, s=1.5, alpha=0.6,
+                    rasterized=True)
+    ax.set_title(title, fontsize=9)
+    ax.set_xlim(*limits)
+    ax.set_ylim(*limits)
+    ax.set_aspect("equal")
+    ax.set_xlabel("z1", fontsize=8)
+    ax.set_ylabel("z2", fontsize=8)
+    ax.tick_params(labelsize=7)
+    return sc
+
+
+def _limits(*arrays, pad: float = 0.05):
+    """Symmetric axis limits that hold the central 99.8% of every point set."""
+    extent = max(torch.quantile(a.abs().flatten(), 0.998).item() for a in arrays)
+    return -extent * (1 + pad), extent * (1 + pad)
+
+
+def _test_codes(model, data, generator):
+    x, y = data.floats("test"), data.labels("test")
+    idx = torch.randperm(len(x), generator=generator)[:N_POINTS]
+    return model.codes(x[idx]).cpu(), y[idx]
+
+
+def _colourbar(fig, sc, axes):
+    bar = fig.colorbar(sc, ax=axes, ticks=range(10), fraction=0.025, pad=0.02)
+    bar.set_label("digit (test label)", fontsize=8)
+    bar.ax.tick_params(labelsize=7)
+
+
+def figure2(specs, args, path) -> None:
+    fig, axes = plt.subplots(2, 3, figsize=(12, 7.6), layout="constrained")
+    for row, prior in enumerate(("gaussian", "mixture")):
+        panels = {}
+        for kind in ("AAE", "VAE"):
+            spec = specs[prior, kind]
+            model, data = load_trained(spec, args.runs_dir, args.data_dir)
+            g = torch.Generator().manual_seed(spec.seed)
+            panels[kind] = _test_codes(model, data, g)
+            if kind == "VAE":
+                prior_samples = model.prior(N_POINTS, generator=g).cpu()
+        name = "N(0, I)" if prior == "gaussian" else "mixture of 10 Gaussians"
+        lim = _limits(prior_samples, *(c for c, _ in panels.values()))
+        axes[row, 0].scatter(prior_samples[:, 0], prior_samples[:, 1], s=1.5, alpha=0.4, color="0.3", rasterized=True)
+        axes[row, 0].set(xlim=lim, ylim=lim, aspect="equal")
+        axes[row, 0].set_xlabel("z1", fontsize=8)
+        axes[row, 0].set_ylabel("z2", fontsize=8)
+        axes[row, 0].tick_params(labelsize=7)
+        axes[row, 0].set_title(f"samples of the prior: {name}", fontsize=9)
+        for col, kind in enumerate(("AAE", "VAE"), start=1):
+            codes, labels = panels[kind]
+            epochs = specs[prior, kind].config.epochs
+            sc = _scatter(axes[row, col], codes, labels, f"{kind} test codes, {name} prior ({epochs} epochs)", lim)
+        _colourbar(fig, sc, axes[row, :].tolist())
+    fig.suptitle(f"Figure 2: AAE vs VAE codes of {N_POINTS:,} {data.name} test images (budget {args.budget}). "
+                 "The AAE's codes should fill the prior's shape; the VAE's leave gaps and miss its edges.",
+                 fontsize=9)
+    io.save_figure(path, fig)
+    plt.close(fig)
+
+
+def figure4(specs, args, path) -> None:
+    fig = plt.figure(figsize=(11, 7.6), layout="constrained")
+    grid_spec = fig.add_gridspec(2, 2, height_ratios=[3, 1])
+    roll_model = None
+    for col, prior in enumerate(("mixture", "swissroll")):
+        spec = specs[prior]
+        model, data = load_trained(spec, args.runs_dir, args.data_dir)
+        codes, labels = _test_codes(model, data, torch.Generator().manual_seed(spec.seed))
+        lim = _limits(codes, model.prior(N_POINTS, generator=torch.Generator().manual_seed(0)))
+        ax = fig.add_subplot(grid_spec[0, col])
+        title = "mixture of 10 Gaussians" if prior == "mixture" else "Swiss roll"
+        sc = _scatter(ax, codes, labels, f"label-conditioned {title}: test codes ({spec.config.epochs} epochs)", lim)
+        _colourbar(fig, sc, ax)
+        if prior == "swissroll":
+            roll_model = model
+    # decoded along the roll: u from 0 to 1 passes through the part of every label in turn
+    n = 20
+    u = (torch.arange(n) + 0.5) / n
+    r, theta = 3 * u.sqrt(), 4 * torch.pi * u.sqrt()
+    images = roll_model.decode(torch.stack([r * theta.cos(), r * theta.sin()], 1)).cpu()
+    h, w = data.image_shape[-2:]
+    strip = fig.add_subplot(grid_spec[1, :])
+    strip.imshow(torch.cat([im.reshape(h, w) for im in images], 1).numpy(), cmap="gray", vmin=0, vmax=1)
+    strip.set_xticks([w * i + w / 2 for i in range(0, n, 2)], [f"{u[i]:.2f}" for i in range(0, n, 2)], fontsize=7)
+    strip.set_yticks([])
+    strip.set_xlabel("position u along the Swiss roll (label k owns u in [k/10, (k+1)/10))", fontsize=8)
+    strip.set_title("images decoded from points along the Swiss roll", fontsize=9)
+    fig.suptitle(f"Figure 4: section 2.3, {specs['mixture'].setting} labelled + the rest unlabelled "
+                 f"{data.name} training images (budget {args.budget}); each digit's codes should sit in its "
+                 "own part of the prior", fontsize=9)
+    io.save_figure(path, fig)
+    plt.close(fig)
+
+
+def figure5(specs, args, path, rows: int = 10, cols: int = 10) -> None:
+    spec = specs["aae"]
+    model, data = load_trained(spec, args.runs_dir, args.data_dir)
+    samples = model.sample(rows * cols, torch.Generator().manual_seed(spec.seed)).cpu()
+    train = data.floats("train")
+    last = samples.reshape(rows, cols, -1)[:, -1]
+    nearest = train[torch.cdist(last, train).argmin(dim=1)]
+    h, w = data.image_shape[-2:]
+    fig, axes = plt.subplots(rows, cols + 1, figsize=((cols + 1) * 0.75 + 0.3, rows * 0.75 + 0.7))
+    for r in range(rows):
+        for c in range(cols + 1):
+            ax = axes[r, c]
+            image = nearest[r] if c == cols else samples[r * cols + c]
+            ax.imshow(image.reshape(h, w).numpy(), cmap="gray", vmin=0, vmax=1)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if c == cols:
+                for side in ax.spines.values():
+                    side.set_edgecolor("tab:red")
+                    side.set_linewidth(1.5)
+    axes[0, cols].set_title("nearest\ntraining", fontsize=7, color="tab:red")
+    fig.suptitle(f"Figure 5: AAE samples ({data.name}, {spec.config.z_dim}-D prior N(0, {spec.config.prior_std:g}^2 I), "
+                 f"budget {args.budget}, {spec.config.epochs} epochs); last column: the training image nearest "
+                 "to the sample beside it", fontsize=8)
+    fig.tight_layout()
+    io.save_figure(path, fig)
+    plt.close(fig)
+
+
+DRAW = {"2": figure2, "4": figure4, "5": figure5}
+
+
+def main(argv=None) -> int:
+    parser = figure_parser("benchmarks.figures", __doc__)
+    parser.add_argument("--figures", nargs="+", choices=FIGURES, default=list(FIGURES), help="which figures")
+    args = parser.parse_args(argv)
+    specs = make_specs(args.figures, args.budget, args.dataset, args.overrides)
+    status = prepare_figure_run(args, [s for panels in specs.values() for s in panels.values()])
+    if status:
+        return status
+    out = args.results_dir / "figures"
+    for figure, panels in specs.items():
+        path = out / f"figure{figure}.png"
+        DRAW[figure](panels, args, path)
+        print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""Table 1 and Figures 2, 4, 5 as a user runs them, on the synthetic stand-in; and the rule that
+a finished run can be scored again later without training it again."""
+import dataclasses
+import re
+
+import pytest
+
+from aae.results import Column
+from aae.runner import execute
+from aae.runs import RunDir
+from benchmarks.specs import grid
+from tests.conftest import run_cli, smoke_args
+
+ROWS = ("Adversarial Autoencoder", "GAN", "GMMN \\+ AE", "VAE †", "Training images \\(last N\\) ‡",
+        "k-means centroids \\(N\\) ‡")
+
+
+def cell(table: str, row: str, column: str) -> re.Match | None:
+    return re.search(rf"\| {row}\s+\| {re.escape(column)}\s+\| (-?\d+\.\d\d)[^|]*\| (\d+)\s+\| 0\s+\| σ [\d., ]+; se",
+                     table)
+
+
+def test_table1_then_more_samples_scores_the_same_runs_without_training(tmp_path):
+    first = run_cli("benchmarks.table1", *smoke_args(tmp_path, "--seeds", "2", "--samples", "300"))
+    assert first.returncode == 0, first.stderr
+    table = (tmp_path / "results" / "table1.md").read_text()
+    for row in ROWS:
+        assert cell(table, row, "synthetic (300)"), f"{row} has no measured cell:\n{table}"
+    assert cell(table, "Training images \\(last N\\) ‡", "synthetic (300)").group(2) == "1"  # deterministic
+    assert "| DBN " in table and "paper only" in table
+    checkpoints = {p: p.stat().st_mtime_ns for p in (tmp_path / "runs").glob("*/checkpoint.pt")}
+    assert len(checkpoints) == 8
+
+    more = run_cli("benchmarks.table1", *smoke_args(tmp_path, "--seeds", "2", "--samples", "300", "400"))
+    assert more.returncode == 0, more.stderr
+    assert "8 runs: 0 already finished, 8 to run (8 trained, to evaluate)" in more.stderr
+    assert {p: p.stat().st_mtime_ns for p in checkpoints} == checkpoints  # scored, not trained again
+    table = (tmp_path / "results" / "table1.md").read_text()
+    for row in ROWS[:4]:
+        assert cell(table, row, "synthetic (300)") and cell(table, row, "synthetic (400)")
+
+
+def test_figures_are_drawn(tmp_path):
+    done = run_cli("benchmarks.figures", "--budget", "smoke", "--dataset", "synthetic",
+                   "--runs-dir", str(tmp_path / "runs"), "--results-dir", str(tmp_path / "results"))
+    assert done.returncode == 0, done.stderr
+    for n in (2, 4, 5):
+        assert (tmp_path / "results" / "figures" / f"figure{n}.png").stat().st_size > 20_000
+
+
+def smoke_spec(model, evals):
+    [spec] = grid("test", models=[model], columns=[Column("synthetic", "all", "x")], seeds=1, budget="smoke",
+                  overrides=[], evals=evals)
+    return spec
+
+
+def test_an_evaluation_added_later_equals_one_made_at_the_end_of_training(tmp_path):
+    at_once = smoke_spec("aae", ("parzen@200",))
+    later = dataclasses.replace(at_once, evals=())
+    assert later.run_id == at_once.run_id  # evaluations do not name the run
+    assert execute(at_once, tmp_path / "a", progress=False).state == "done"
+    assert execute(later, tmp_path / "b", progress=False).state == "done"
+    assert RunDir(tmp_path / "b", later).read_record()["metrics"] == {}
+    assert execute(at_once, tmp_path / "b", progress=False).state == "done"
+    a, b = (RunDir(tmp_path / d, at_once).read_record() for d in ("a", "b"))
+    assert a["metrics"] == b["metrics"] and set(a["metrics"]) == {"parzen@200_ll", "parzen@200_se", "parzen@200_sigma"}
+    assert b["evaluated"] == ["parzen@200"]
+
+
+def test_a_failing_later_evaluation_leaves_the_finished_run_as_it_was(tmp_path):
+    spec = smoke_spec("nn_baseline", ("classification",))
+    assert execute(spec, tmp_path, progress=False).state == "done"
+    record = RunDir(tmp_path, spec).read_record()
+    wants_samples = dataclasses.replace(spec, evals=("classification", "parzen@100"))  # an MLP has no sample()
+    outcome = execute(wants_samples, tmp_path, progress=False)
+    assert outcome.state == "failed" and "has no sample()" in outcome.summary
+    run = RunDir(tmp_path, spec)
+    assert run.is_done() and run.read_record() == record and run.missing_evaluations() == []
+    assert RunDir(tmp_path, wants_samples).missing_evaluations() == ["parzen@100"]
+
+
+@pytest.mark.parametrize("name", ["parzen@x", "nope"])
+def test_bad_evaluation_names_are_one_line_errors(name):
+    from aae.errors import UserError
+    from aae.eval import evaluate
+
+    with pytest.raises(UserError):
+        evaluate(name, None, None, "cpu", 0)
