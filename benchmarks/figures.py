@@ -9,7 +9,10 @@ Figure 4: the label-conditioned AAE of section 2.3 (10K labelled + 40K unlabelle
           mixture and the Swiss-roll prior, and images decoded along the Swiss roll.
 Figure 5: AAE samples (Table 1's model, trial 0); the last column is the training image nearest
           to the sample beside it (Euclidean distance in pixel space).
+samples:  not in the paper: samples of every Table 1 model (trial 0), to see what its Parzen
+          number is made of (table1_samples.png).
 Trains what is missing (or reuses finished runs) and writes results/figures/figure{2,4,5}.png.
+Figure 5 and the samples use Table 1's runs: run benchmarks.table1 first, or these train them.
 """
 from __future__ import annotations
 
@@ -28,7 +31,7 @@ from aae.train import load_trained  # noqa: E402
 from benchmarks import table1  # noqa: E402
 from benchmarks.specs import grid  # noqa: E402
 
-FIGURES = ("2", "4", "5")
+FIGURES = ("2", "4", "5", "samples")
 N_POINTS = 10_000  # test images (and prior samples) per scatter plot
 FIG4_LABELS = "10000"  # section 2.3: 10K labelled images, the other 40K of the 50K unlabelled
 
@@ -61,6 +64,11 @@ def make_specs(figures, budget: str, dataset: str, overrides: list[str]) -> dict
         [spec] = table1.make_specs(models=["aae"], columns=[table1.parzen_column(dataset, 10_000)], seeds=1,
                                    budget=budget, overrides=overrides)
         specs["5"] = {"aae": spec}
+    if "samples" in figures:
+        models = list(table1.LAYOUT.measured)
+        specs["samples"] = dict(zip(models, table1.make_specs(
+            models=models, columns=[table1.parzen_column(dataset, 10_000)], seeds=1, budget=budget,
+            overrides=overrides)))
     return specs
 
 
@@ -189,7 +197,24 @@ def figure5(specs, args, path, rows: int = 10, cols: int = 10) -> None:
     plt.close(fig)
 
 
-DRAW = {"2": figure2, "4": figure4, "5": figure5}
+def table1_samples(specs, args, path, n: int = 12) -> None:
+    fig, axes = plt.subplots(len(specs), 1, figsize=(n * 0.8, len(specs) * 1.05 + 0.4), squeeze=False)
+    for ax, (model_name, spec) in zip(axes[:, 0], specs.items()):
+        model, data = load_trained(spec, args.runs_dir, args.data_dir)
+        h, w = data.image_shape[-2:]
+        images = model.sample(n, torch.Generator().manual_seed(spec.seed)).cpu()
+        ax.imshow(torch.cat([im.reshape(h, w) for im in images], 1).numpy(), cmap="gray", vmin=0, vmax=1)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title(f"{table1.LAYOUT.measured[model_name]} ({spec.config.epochs} epochs)", fontsize=8, loc="left")
+    fig.suptitle(f"Samples of the Table 1 models, trial 0 ({data.name}, budget {args.budget})", fontsize=9)
+    fig.tight_layout()
+    io.save_figure(path, fig)
+    plt.close(fig)
+
+
+DRAW = {"2": figure2, "4": figure4, "5": figure5, "samples": table1_samples}
+OUTPUT = {"2": "figure2.png", "4": "figure4.png", "5": "figure5.png", "samples": "table1_samples.png"}
 
 
 def main(argv=None) -> int:
@@ -202,7 +227,7 @@ def main(argv=None) -> int:
         return status
     out = args.results_dir / "figures"
     for figure, panels in specs.items():
-        path = out / f"figure{figure}.png"
+        path = out / OUTPUT[figure]
         DRAW[figure](panels, args, path)
         print(f"wrote {path}", file=sys.stderr)
     return 0
