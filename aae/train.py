@@ -107,7 +107,8 @@ def _add_evaluations(spec: JobSpec, run: RunDir, data_dir) -> dict:
 
 
 def run_job(spec: JobSpec, runs_root: Path, data_dir=None, progress: bool = True) -> dict:
-    """Train and evaluate one spec in runs_root/<hash>/; returns its record. Finished runs return at once."""
+    """Train and evaluate one spec in runs_root/<hash>/; returns its record. A finished run is not
+    trained again: it returns at once, or after the evaluations its record lacks."""
     run = RunDir(runs_root, spec)
     if run.is_done():
         return _add_evaluations(spec, run, data_dir)

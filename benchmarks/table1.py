@@ -72,6 +72,8 @@ LAYOUT = TableLayout(
            "images (the last N of the training images, e.g. 40,000-49,999 of MNIST's 50,000; one "
            "deterministic run) or N k-means centroids of the training images (random initial centres, 10 iterations, one fit per seed). A model "
            "that only memorised its data would score like the first row.",
+           "What a number is made of: results/figures/table1_samples.png shows samples of every model "
+           "(trial 0; `python -m benchmarks.figures --figures samples`).",
            "TFD: fold 0 of TFD_48x48.mat (train = its unlabelled + training images); 15-D codes with an "
            "N(0, 10^2 I) prior for the AAE, 15-D for the VAE (PAPER.md)."),
 )
