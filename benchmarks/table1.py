@@ -37,6 +37,11 @@ def parzen_column(dataset: str, samples: int, valid: int = PARZEN_VALID) -> Colu
                   details=(Detail("σ", f"{key}_sigma", values=True), Detail("se", f"{key}_se")))
 
 
+def evaluation_of(col: Column) -> str:
+    """The evaluation whose metrics a column reads ("parzen@10000" for "parzen@10000_ll")."""
+    return col.metric.removesuffix("_ll")
+
+
 COLUMNS = tuple(parzen_column(d, n) for d in ("mnist", "tfd") for n in PAPER_SAMPLES)
 SYNTHETIC_COLUMNS = (parzen_column("synthetic", 200),)
 
@@ -87,7 +92,7 @@ def make_specs(*, models, columns, seeds, budget, overrides):
     for model in models:
         for dataset in dict.fromkeys(c.dataset for c in columns):
             cols = [c for c in columns if c.dataset == dataset]
-            evals = tuple(c.metric.removesuffix("_ll") for c in cols if LAYOUT.measures(model, c))
+            evals = tuple(evaluation_of(c) for c in cols if LAYOUT.measures(model, c))
             recipe = DATASET_RECIPES.get((model, dataset), [])
             specs += grid("table1", models=[model], columns=cols[:1], seeds=seeds, budget=budget,
                           overrides=[*recipe, *overrides], evals=evals)
@@ -122,13 +127,14 @@ def sanity_rows(args, columns) -> list[dict]:
     device = default_device()
     for col in columns:
         data = load_dataset(col.dataset, args.data_dir)
-        n = next(n for n in sample_counts(args) if col.metric == f"{parzen_name(n, args.parzen_valid)}_ll")
+        evaluation = evaluation_of(col)
+        n = next(n for n in sample_counts(args) if evaluation == parzen_name(n, args.parzen_valid))
         if n > len(data.x_train):
             continue  # "n/a": no 10 million training images
         for kind in SANITY:
             for trial in range(1 if kind == "training_images" else args.seeds):
                 seed = derive_seed("sanity", kind, col.dataset, trial)
-                cache = args.runs_dir / "sanity" / f"{kind}-{col.dataset}-{col.metric}-trial{trial}.json"
+                cache = args.runs_dir / "sanity" / f"{kind}-{col.dataset}-{evaluation}-trial{trial}.json"
                 if cache.exists():
                     metrics = json.loads(cache.read_text())
                 else:
