@@ -59,8 +59,9 @@ class TableLayout:
     extra: dict[str, str] = field(default_factory=dict)
 
     def measures(self, model: str, col: Column) -> bool:
-        """A measured model runs where its paper row has a number (any column of a stand-in dataset)."""
-        if model in self.extra or col.dataset == "synthetic":
+        """A measured model runs where its paper row has a number; every model runs a column the
+        paper lacks (a stand-in dataset, or Table 1 with a sample count of the user's)."""
+        if model in self.extra or col.dataset == "synthetic" or not any(col.title in r for r in self.paper.values()):
             return True
         return paper_mean(self.paper.get(self.measured[model], {}).get(col.title)) is not None
 
@@ -92,9 +93,9 @@ def load_rows(specs: list[JobSpec], runs_root: Path, columns: tuple[Column, ...]
 def summarize(rows: list[dict]) -> pd.DataFrame:
     """Per (model, column): n finished, mean, sample std (ddof=1), failed and unfinished counts,
     and the finished runs' detail values (metric -> list)."""
+    rows = [{"counts_run": True, **r} for r in rows]  # rows without the flag are one column's runs
     df = pd.DataFrame(rows, columns=KEYS + ["trial", "state", "reason", "value", "wall_time_s", "details",
                                             "counts_run"])
-    df["counts_run"] = df.counts_run.fillna(True).astype(bool)
     out = []
     for key, g in df.groupby(KEYS, sort=False):
         finished = g[g.state == "done"]

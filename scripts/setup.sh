@@ -16,7 +16,9 @@ fi
 echo "setup: creating .venv and installing $torch_pins and aae-bench (about 2 minutes the first time)"
 [ -x .venv/bin/python ] || "${PYTHON:-python3}" -m venv .venv
 quiet_pip() {  # pip with the local mirror's harmless "Location ... is ignored" lines filtered out
-  .venv/bin/pip install --quiet --disable-pip-version-check "$@" 2>&1 | { grep -v "is ignored: it is neither" || true; }
+  # --no-compile: Python compiles the modules it imports on first use; compiling all of torch's
+  # files up front costs the install tens of seconds
+  .venv/bin/pip install --quiet --disable-pip-version-check --no-compile "$@" 2>&1 | { grep -v "is ignored: it is neither" || true; }
 }
 # shellcheck disable=SC2086
 quiet_pip $torch_pins

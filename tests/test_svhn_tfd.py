@@ -105,3 +105,18 @@ def test_table2_runs_the_svhn_column_with_its_recipe_when_the_files_are_present(
     assert re.search(r"\| Adversarial Autoencoders\s+\| SVHN \(1000\)\s+\| \d+\.\d\d\s+\| 1 ", table), table
     [config] = [json.loads(p.read_text())["config"] for p in (tmp_path / "runs").glob("*/config.json")]
     assert (config["z_dim"], config["batch_norm"], config["standardize"], config["hidden"]) == (20, True, True, [64, 64])
+
+
+def test_table1_measures_the_tfd_column_with_its_recipe_when_the_file_is_present(tmp_path):
+    images, folds, labels = tfd_arrays(n=300)
+    (tmp_path / "data" / "tfd").mkdir(parents=True)
+    scipy.io.savemat(tmp_path / "data" / "tfd" / "TFD_48x48.mat", {"images": images, "folds": folds, "labs_ex": labels})
+    args = smoke_args(tmp_path, "--seeds", "1", "--samples", "100", "--no-sanity")
+    args[args.index("synthetic")] = "tfd"
+    done = run_cli("benchmarks.table1", *args, env_extra={"AAE_DATA": str(tmp_path / "data")})
+    assert done.returncode == 0, done.stderr
+    table = (tmp_path / "results" / "table1.md").read_text()
+    for row in ("Adversarial Autoencoder", "GAN", "GMMN \\+ AE", "VAE †"):
+        assert re.search(rf"\| {row}\s+\| TFD \(100\)\s+\| -?\d+\.\d\d\s+\| 1 ", table), table
+    configs = {c["model"]: c["config"] for c in (json.loads(p.read_text()) for p in (tmp_path / "runs").glob("*/config.json"))}
+    assert (configs["aae"]["z_dim"], configs["aae"]["prior_std"], configs["vae"]["z_dim"]) == (15, 10.0, 15)

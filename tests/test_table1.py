@@ -21,7 +21,7 @@ def cell(table: str, row: str, column: str) -> re.Match | None:
 
 
 def test_table1_then_more_samples_scores_the_same_runs_without_training(tmp_path):
-    first = run_cli("benchmarks.table1", *smoke_args(tmp_path, "--seeds", "2", "--samples", "300"))
+    first = run_cli("benchmarks.table1", *smoke_args(tmp_path, "--seeds", "1", "--samples", "300"))
     assert first.returncode == 0, first.stderr
     table = (tmp_path / "results" / "table1.md").read_text()
     for row in ROWS:
@@ -29,22 +29,26 @@ def test_table1_then_more_samples_scores_the_same_runs_without_training(tmp_path
     assert cell(table, "Training images \\(last N\\) ‡", "synthetic (300)").group(2) == "1"  # deterministic
     assert "| DBN " in table and "paper only" in table
     checkpoints = {p: p.stat().st_mtime_ns for p in (tmp_path / "runs").glob("*/checkpoint.pt")}
-    assert len(checkpoints) == 8
+    assert len(checkpoints) == 4
 
-    more = run_cli("benchmarks.table1", *smoke_args(tmp_path, "--seeds", "2", "--samples", "300", "400"))
+    more = run_cli("benchmarks.table1", *smoke_args(tmp_path, "--seeds", "1", "--samples", "300", "400"))
     assert more.returncode == 0, more.stderr
-    assert "8 runs: 0 already finished, 8 to run (8 trained, to evaluate)" in more.stderr
+    assert "4 runs: 0 already finished, 4 to run (4 trained, to evaluate)" in more.stderr
     assert {p: p.stat().st_mtime_ns for p in checkpoints} == checkpoints  # scored, not trained again
     table = (tmp_path / "results" / "table1.md").read_text()
     for row in ROWS[:4]:
         assert cell(table, row, "synthetic (300)") and cell(table, row, "synthetic (400)")
 
 
-def test_figures_are_drawn(tmp_path):
-    done = run_cli("benchmarks.figures", "--budget", "smoke", "--dataset", "synthetic",
+@pytest.mark.parametrize("figures, files", [
+    (["4", "5"], ["figure4", "figure5"]),  # 3 smoke runs: what CI can afford
+    pytest.param(["2", "samples"], ["figure2", "table1_samples"], marks=pytest.mark.slow),  # 8 more
+])
+def test_figures_are_drawn(tmp_path, figures, files):
+    done = run_cli("benchmarks.figures", "--budget", "smoke", "--dataset", "synthetic", "--figures", *figures,
                    "--runs-dir", str(tmp_path / "runs"), "--results-dir", str(tmp_path / "results"))
     assert done.returncode == 0, done.stderr
-    for name in ("figure2", "figure4", "figure5", "table1_samples"):
+    for name in files:
         assert (tmp_path / "results" / "figures" / f"{name}.png").stat().st_size > 20_000, name
 
 
@@ -86,3 +90,16 @@ def test_bad_evaluation_names_are_one_line_errors(name):
 
     with pytest.raises(UserError):
         evaluate(name, None, None, "cpu", 0)
+
+
+def test_the_sigma_grid_is_the_papers_unless_changed_and_a_bad_one_is_a_one_line_error(tmp_path):
+    from aae.eval import SIGMA_GRID, parzen_name, sigma_grid
+    from aae.eval.parzen import DEFAULT_SIGMAS
+
+    assert sigma_grid(SIGMA_GRID) == pytest.approx(DEFAULT_SIGMAS, rel=1e-12)
+    assert parzen_name(100, grid="-2:0:5") == "parzen@100,grid=-2:0:5" and parzen_name(100) == "parzen@100"
+    bad = run_cli("benchmarks.table1", *smoke_args(tmp_path, "--sigma-grid=-1:0"))
+    assert bad.returncode == 2 and bad.stderr.strip().splitlines() == [
+        "benchmarks.table1: error: bad sigma grid '-1:0': use LOW:HIGH:N, log10 of the first and last sigma, "
+        "like -1:0:10"]
+    assert not (tmp_path / "results" / "table1.md").exists()

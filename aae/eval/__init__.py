@@ -1,20 +1,22 @@
 """Evaluations by name. Every model is scored by the same code here: no second evaluation path.
 
 A name is the evaluation and, after "@", its arguments: "classification", "parzen@10000"
-(Parzen window on 10,000 model samples), "parzen@10000000,valid=2000". The name keys the
+(Parzen window on 10,000 model samples), "parzen@10000000,valid=2000,grid=-2:0:20". The name keys the
 evaluation's metrics in a run's record, so a finished run can be scored again later under
 another name (10M samples) without training again.
 """
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 from aae.errors import UserError
 from aae.eval.classification import error_rate
-from aae.eval.parzen import DEFAULT_SIGMAS, parzen_evaluate
+from aae.eval.parzen import parzen_evaluate
 from aae.seeds import derive_seed
 
 PARZEN_VALID = 1000  # validation images that choose sigma (PAPER.md)
+SIGMA_GRID = "-1:0:10"  # log10 of the first and last sigma, and how many: logspace(-1, 0, 10) (PAPER.md)
 SAMPLE_BLOCK = 10_000  # model samples drawn, scored and dropped at a time: memory stays bounded
 
 
@@ -24,27 +26,42 @@ def classification(model, data, device, seed: int) -> dict[str, float]:
             for split in ("valid", "test")}
 
 
-def parzen_name(samples: int, valid: int = PARZEN_VALID) -> str:
-    return f"parzen@{samples}" + (f",valid={valid}" if valid != PARZEN_VALID else "")
+def sigma_grid(grid: str) -> tuple[float, ...]:
+    """"-1:0:10" -> logspace(-1, 0, 10)."""
+    try:
+        low, high, n = grid.split(":")
+        sigmas = tuple(float(s) for s in np.logspace(float(low), float(high), int(n)))
+    except ValueError:
+        raise UserError(f"bad sigma grid {grid!r}: use LOW:HIGH:N, log10 of the first and last sigma, "
+                        "like -1:0:10") from None
+    if not sigmas:
+        raise UserError(f"bad sigma grid {grid!r}: it has no points")
+    return sigmas
 
 
-def parzen_of_centres(blocks, data, device, valid: int = PARZEN_VALID) -> dict[str, float]:
+def parzen_name(samples: int, valid: int = PARZEN_VALID, grid: str = SIGMA_GRID) -> str:
+    return (f"parzen@{samples}" + (f",valid={valid}" if valid != PARZEN_VALID else "")
+            + (f",grid={grid}" if grid != SIGMA_GRID else ""))
+
+
+def parzen_of_centres(blocks, data, device, valid: int = PARZEN_VALID, grid: str = SIGMA_GRID) -> dict[str, float]:
     """Table 1's protocol on any Parzen centres (model samples, or the sanity rows' images):
     sigma chosen on the first `valid` validation images, the mean log-likelihood of the test
     images and its standard error."""
     result = parzen_evaluate(blocks, data.floats("valid", device)[:valid], data.floats("test", device),
-                             DEFAULT_SIGMAS)
-    key = parzen_name(result.n_samples, valid)
+                             sigma_grid(grid))
+    key = parzen_name(result.n_samples, valid, grid)
     return {f"{key}_ll": result.test_mean, f"{key}_se": result.test_se, f"{key}_sigma": result.sigma}
 
 
-def parzen(model, data, device, seed: int, samples: int, valid: int = PARZEN_VALID) -> dict[str, float]:
+def parzen(model, data, device, seed: int, samples: int, valid: int = PARZEN_VALID,
+           grid: str = SIGMA_GRID) -> dict[str, float]:
     """Parzen log-likelihood of the test images under `samples` samples of the model."""
     if not hasattr(model, "sample"):
         raise UserError(f"{type(model).__name__} has no sample(); the Parzen evaluation needs one")
     generator = torch.Generator().manual_seed(derive_seed(seed, "parzen samples"))
     blocks = (model.sample(min(SAMPLE_BLOCK, samples - i), generator) for i in range(0, samples, SAMPLE_BLOCK))
-    return parzen_of_centres(blocks, data, device, valid)
+    return parzen_of_centres(blocks, data, device, valid, grid)
 
 
 EVALUATORS = {"classification": classification, "parzen": parzen}
@@ -60,7 +77,7 @@ def evaluate(name: str, model, data, device, seed: int) -> dict[str, float]:
         for part in filter(None, args.split(",")):
             key, sep, value = part.partition("=")
             if sep:
-                keywords[key] = int(value)
+                keywords[key] = value if key == "grid" else int(value)
             else:
                 positional.append(int(part))
     except ValueError:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from sklearn.cluster import KMeans
 
 KINDS = ("training_images", "kmeans_centroids")
 
@@ -22,6 +21,8 @@ def kmeans_centroids(data, n: int, seed: int, max_iter: int = 10) -> torch.Tenso
     """n k-means centroids of the training images (random initial centres, not k-means++, whose
     n sequential passes cost more than the iterations themselves at n = 10,000; 10 iterations:
     about 80 s for MNIST on 2 cores)."""
+    from sklearn.cluster import KMeans  # here, not at the top: it costs every table1 command 1.5 s of import
+
     x = data.x_train.astype(np.float32) / 255.0
     fit = KMeans(n_clusters=n, init="random", n_init=1, max_iter=max_iter, random_state=seed).fit(x)
     return torch.from_numpy(fit.cluster_centers_.astype(np.float32))
