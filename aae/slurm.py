@@ -80,22 +80,37 @@ def submit(specs: list[JobSpec], runs_root: Path, data_dir, options: dict) -> li
     return jobs
 
 
+# A job that looks ended while its run has no record and no failure of its own is asked about
+# again this long after, from a fresh sacct call: submitit caches a job it once saw finished for
+# good, and a preempted job passes through states on its way back to the queue.
+ENDED_RECHECK_S = 10.0
+
+
+def _ended_for_sure(job, first_seen: float) -> bool:
+    if time.monotonic() - first_seen < ENDED_RECHECK_S:
+        return False
+    job.watcher.clear()
+    return job.done(force_check=True)
+
+
 def wait(specs: list[JobSpec], jobs: list, runs_root: Path, poll_s: float = 2.0) -> dict[str, int]:
     """Wait for every job, printing queued / running / done / failed counts as they change.
 
     A run counts as done by its own record. A job that ended without one (cancelled, killed for
     memory, node lost) never reached our own failure handler, so it is marked failed here, with
     the last line of what submitit knows of its error."""
-    last = None
+    last, ended_since = None, {}
     while True:
         counts = {"queued": 0, "running": 0, "done": 0, "failed": 0}
         for spec, job in zip(specs, jobs):
             run = RunDir(runs_root, spec)
             if run.is_complete():
                 counts["done"] += 1
-            elif job.done():
+            elif job.done() and run.state == "failed":  # the job's own handler said why
                 counts["failed"] += 1
-                if run.state != "failed" and not run.is_done():
+            elif job.done() and _ended_for_sure(job, ended_since.setdefault(job.job_id, time.monotonic())):
+                counts["failed"] += 1
+                if not run.is_done():
                     error = job.exception()
                     reason = (str(error).strip().splitlines() or ["unknown"])[-1] if error else "ended without a record"
                     run.fail(f"slurm job {job.job_id}: {reason}", str(error))
@@ -103,6 +118,8 @@ def wait(specs: list[JobSpec], jobs: list, runs_root: Path, poll_s: float = 2.0)
                 counts["running"] += 1
             else:
                 counts["queued"] += 1
+            if not job.done():
+                ended_since.pop(job.job_id, None)
         line = " / ".join(f"{k} {v}" for k, v in counts.items())
         if line != last:
             print(f"slurm: {line}", file=sys.stderr, flush=True)

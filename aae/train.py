@@ -9,6 +9,7 @@ import math
 import os
 import random
 import signal
+import sys
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -128,6 +129,8 @@ def run_job(spec: JobSpec, runs_root: Path, data_dir=None, progress: bool = True
         model.load_state_dict(ckpt["model"])
         _set_rng_state(ckpt["rng"])
         start_epoch, history, wall = ckpt["epoch"], ckpt["history"], ckpt["wall_time"]
+        # one line in the job's log (a requeued SLURM job's only trace of where it picked up)
+        print(f"{spec.describe()}: resuming after epoch {start_epoch} of {cfg.epochs}", file=sys.stderr, flush=True)
 
     bar = tqdm(range(start_epoch, cfg.epochs), initial=start_epoch, total=cfg.epochs, leave=False,
                desc=spec.describe(), disable=not progress, unit="epoch")

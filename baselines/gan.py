@@ -92,5 +92,4 @@ class GAN(Model):
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
         self.nets.eval()
-        device = next(self.nets.parameters()).device
-        return self.nets["generator"](self.noise(n, device, generator))
+        return self.nets["generator"](self.noise(n, self.device, generator))

@@ -105,5 +105,4 @@ class GMMNAE(Model):
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
         self.nets.eval()
-        device = next(self.nets.parameters()).device
-        return self.nets["decoder"](self.nets["generator"](self.noise(n, device, generator))).sigmoid()
+        return self.nets["decoder"](self.nets["generator"](self.noise(n, self.device, generator))).sigmoid()

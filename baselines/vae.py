@@ -91,8 +91,7 @@ class VAE(Model):
     def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
         """Decoder means at prior samples (the Parzen centres, as for every model of Table 1)."""
         self.nets.eval()
-        device = next(self.nets.parameters()).device
-        return self.nets["decoder"](self.prior(n, device, generator)).sigmoid()
+        return self.nets["decoder"](self.prior(n, self.device, generator)).sigmoid()
 
     @torch.no_grad()
     def codes(self, x: torch.Tensor) -> torch.Tensor:

@@ -10,6 +10,7 @@ Scoring a finished run with more samples later does not train it again.
 """
 from __future__ import annotations
 
+import functools
 import json
 import sys
 
@@ -128,8 +129,9 @@ def sanity_rows(args, columns) -> list[dict]:
         return []
     rows = []
     device = default_device()
+    load = functools.cache(lambda name: load_dataset(name, args.data_dir))  # once per dataset, not per column
     for col in columns:
-        data = load_dataset(col.dataset, args.data_dir)
+        data = load(col.dataset)
         evaluation = evaluation_of(col)
         n = next(n for n in sample_counts(args) if evaluation == parzen_name(n, args.parzen_valid, args.sigma_grid))
         if n > len(data.x_train):

@@ -134,7 +134,7 @@ class AAE(Model):
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """Images (pixel means) decoded from codes z."""
         self.nets.eval()
-        return self.nets["decoder"](z.to(next(self.nets.parameters()).device))
+        return self.nets["decoder"](z.to(self.device))
 
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:

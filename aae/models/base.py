@@ -36,6 +36,11 @@ class Model:
     def update(self, batch: dict[str, torch.Tensor]) -> dict[str, float]:
         raise NotImplementedError
 
+    @property
+    def device(self) -> torch.device:
+        """Where the networks live: sampling and decoding put the codes they draw there."""
+        return next(self.nets.parameters()).device
+
     def state_dict(self) -> dict:
         return {"nets": self.nets.state_dict(),
                 "optimizers": {k: opt.state_dict() for k, opt in self.optimizers.items()}}

@@ -83,6 +83,6 @@ class SupervisedAAE(Model):
         every class in turn (Figure 7)."""
         self.nets.eval()
         z = self.config.prior_std * torch.randn(n_styles, self.config.z_dim, generator=generator)
-        z = z.to(next(self.nets.parameters()).device).repeat_interleave(self.n_classes, 0)
+        z = z.to(self.device).repeat_interleave(self.n_classes, 0)
         y = torch.arange(self.n_classes, device=z.device).repeat(n_styles)
         return self.decode(y, z)
