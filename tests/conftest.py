@@ -1,6 +1,10 @@
+import contextlib
+import importlib
+import io
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -18,12 +22,42 @@ def isolated_env(tmp_path, monkeypatch):
     torch.set_num_threads(2)
 
 
-def run_cli(module: str, *args: str, env_extra: dict | None = None, cwd: Path | None = None):
-    """Run `python -m module args` in a fresh process, as a user would."""
+@dataclass
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(module: str, *args: str, env_extra: dict | None = None) -> Ran:
+    """`python -m module args` as a user runs it, but in this process: main(argv) with its output
+    captured. A fresh interpreter per command would pay torch's imports again (about 6 s each,
+    most of the suite's time); run_process is for the tests that need one."""
+    main = importlib.import_module(module).main
+    out, err = io.StringIO(), io.StringIO()
+    saved = {k: os.environ.get(k) for k in env_extra or {}}
+    os.environ.update(env_extra or {})
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as e:  # argparse's own errors and --help
+                code = e.code if isinstance(e.code, int) else int(e.code is not None)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return Ran(code, out.getvalue(), err.getvalue())
+
+
+def run_process(module: str, *args: str, env_extra: dict | None = None):
+    """`python -m module args` in a fresh process (for a test that kills it)."""
     env = {**os.environ, **(env_extra or {})}
     env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
     return subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True, env=env,
-                          cwd=cwd or REPO, timeout=300)
+                          cwd=REPO, timeout=300)
 
 
 def smoke_args(tmp_path: Path, *extra: str) -> list[str]:

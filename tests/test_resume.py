@@ -4,7 +4,7 @@ import signal
 
 import torch
 
-from tests.conftest import run_cli, smoke_args
+from tests.conftest import run_cli, run_process, smoke_args
 
 
 def run_dirs(root):
@@ -16,7 +16,7 @@ def test_sigkilled_run_resumes_to_the_same_result(tmp_path):
     clean = run_cli("benchmarks.table2", *smoke_args(tmp_path / "clean", *args))
     assert clean.returncode == 0, clean.stderr
 
-    killed = run_cli("benchmarks.table2", *smoke_args(tmp_path / "killed", *args),
+    killed = run_process("benchmarks.table2", *smoke_args(tmp_path / "killed", *args),
                      env_extra={"AAE_KILL_AFTER_EPOCH": "2"})
     assert killed.returncode == -signal.SIGKILL
     [interrupted] = run_dirs(tmp_path / "killed")  # the first job died; the second never started
