@@ -45,7 +45,7 @@ class RunDir:
 
     def evaluated(self) -> list[str]:
         record = self.read_record()
-        return record.get("evaluated", record["spec"]["evals"])  # records older than "evaluated"
+        return record["evaluated"] if "evaluated" in record else record["spec"]["evals"]  # older records
 
     def missing_evaluations(self) -> list[str]:
         done = self.evaluated()

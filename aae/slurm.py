@@ -104,11 +104,14 @@ def wait(specs: list[JobSpec], jobs: list, runs_root: Path, poll_s: float = 2.0)
         counts = {"queued": 0, "running": 0, "done": 0, "failed": 0}
         for spec, job in zip(specs, jobs):
             run = RunDir(runs_root, spec)
+            ended = job.done()
+            if not ended:
+                ended_since.pop(job.job_id, None)
             if run.is_complete():
                 counts["done"] += 1
-            elif job.done() and run.state == "failed":  # the job's own handler said why
+            elif ended and run.state == "failed":  # the job's own handler said why
                 counts["failed"] += 1
-            elif job.done() and _ended_for_sure(job, ended_since.setdefault(job.job_id, time.monotonic())):
+            elif ended and _ended_for_sure(job, ended_since.setdefault(job.job_id, time.monotonic())):
                 counts["failed"] += 1
                 if not run.is_done():
                     error = job.exception()
@@ -118,8 +121,6 @@ def wait(specs: list[JobSpec], jobs: list, runs_root: Path, poll_s: float = 2.0)
                 counts["running"] += 1
             else:
                 counts["queued"] += 1
-            if not job.done():
-                ended_since.pop(job.job_id, None)
         line = " / ".join(f"{k} {v}" for k, v in counts.items())
         if line != last:
             print(f"slurm: {line}", file=sys.stderr, flush=True)
