@@ -6,6 +6,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from unittest import mock
 
 import pytest
 import torch
@@ -35,20 +36,11 @@ def run_cli(module: str, *args: str, env_extra: dict | None = None) -> Ran:
     most of the suite's time); run_process is for the tests that need one."""
     main = importlib.import_module(module).main
     out, err = io.StringIO(), io.StringIO()
-    saved = {k: os.environ.get(k) for k in env_extra or {}}
-    os.environ.update(env_extra or {})
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                code = main(list(args))
-            except SystemExit as e:  # argparse's own errors and --help
-                code = e.code if isinstance(e.code, int) else int(e.code is not None)
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    with mock.patch.dict(os.environ, env_extra or {}), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(list(args))
+        except SystemExit as e:  # argparse's own errors and --help
+            code = e.code if isinstance(e.code, int) else int(e.code is not None)
     return Ran(code, out.getvalue(), err.getvalue())
 
 
