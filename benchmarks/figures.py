@@ -77,17 +77,26 @@ def make_specs(figures, budget: str, dataset: str, overrides: list[str]) -> dict
     return specs
 
 
-def _scatter(ax, points, labels, title, limits):
-    sc = ax.scatter(points[:, 0], points[:, 1], c=labels, cmap="tab10", vmin=-0.5, vmax=9.5, s=1.5, alpha=0.6,
-                    rasterized=True)
+def _code_axes(ax, title, limits) -> None:
+    """A square panel of 2-D codes (or prior samples) with labelled axes."""
     ax.set_title(title, fontsize=9)
-    ax.set_xlim(*limits)
-    ax.set_ylim(*limits)
-    ax.set_aspect("equal")
+    ax.set(xlim=limits, ylim=limits, aspect="equal")
     ax.set_xlabel("z1", fontsize=8)
     ax.set_ylabel("z2", fontsize=8)
     ax.tick_params(labelsize=7)
+
+
+def _scatter(ax, points, labels, title, limits):
+    sc = ax.scatter(points[:, 0], points[:, 1], c=labels, cmap="tab10", vmin=-0.5, vmax=9.5, s=1.5, alpha=0.6,
+                    rasterized=True)
+    _code_axes(ax, title, limits)
     return sc
+
+
+def _strip(images, data) -> torch.Tensor:
+    """Images side by side in one row, for imshow."""
+    h, w = data.image_shape[-2:]
+    return torch.cat([im.reshape(h, w) for im in images], 1)
 
 
 def _limits(*arrays, pad: float = 0.05):
@@ -122,11 +131,7 @@ def figure2(specs, args, path) -> None:
         name = "N(0, I)" if prior == "gaussian" else "mixture of 10 Gaussians"
         lim = _limits(prior_samples, *(c for c, _ in panels.values()))
         axes[row, 0].scatter(prior_samples[:, 0], prior_samples[:, 1], s=1.5, alpha=0.4, color="0.3", rasterized=True)
-        axes[row, 0].set(xlim=lim, ylim=lim, aspect="equal")
-        axes[row, 0].set_xlabel("z1", fontsize=8)
-        axes[row, 0].set_ylabel("z2", fontsize=8)
-        axes[row, 0].tick_params(labelsize=7)
-        axes[row, 0].set_title(f"samples of the prior: {name}", fontsize=9)
+        _code_axes(axes[row, 0], f"samples of the prior: {name}", lim)
         for col, kind in enumerate(("AAE", "VAE"), start=1):
             codes, labels = panels[kind]
             epochs = specs[prior, kind].config.epochs
@@ -159,9 +164,9 @@ def figure4(specs, args, path) -> None:
     u = (torch.arange(n) + 0.5) / n
     r, theta = 3 * u.sqrt(), 4 * torch.pi * u.sqrt()
     images = roll_model.decode(torch.stack([r * theta.cos(), r * theta.sin()], 1)).cpu()
-    h, w = data.image_shape[-2:]
+    w = data.image_shape[-1]
     strip = fig.add_subplot(grid_spec[1, :])
-    strip.imshow(torch.cat([im.reshape(h, w) for im in images], 1).numpy(), cmap="gray", vmin=0, vmax=1)
+    strip.imshow(_strip(images, data).numpy(), cmap="gray", vmin=0, vmax=1)
     strip.set_xticks([w * i + w / 2 for i in range(0, n, 2)], [f"{u[i]:.2f}" for i in range(0, n, 2)], fontsize=7)
     strip.set_yticks([])
     strip.set_xlabel("position u along the Swiss roll (label k owns u in [k/10, (k+1)/10))", fontsize=8)
@@ -206,9 +211,8 @@ def table1_samples(specs, args, path, n: int = 12) -> None:
     fig, axes = plt.subplots(len(specs), 1, figsize=(n * 0.8, len(specs) * 1.05 + 0.4), squeeze=False)
     for ax, (model_name, spec) in zip(axes[:, 0], specs.items()):
         model, data = load_trained(spec, args.runs_dir, args.data_dir)
-        h, w = data.image_shape[-2:]
         images = model.sample(n, torch.Generator().manual_seed(spec.seed)).cpu()
-        ax.imshow(torch.cat([im.reshape(h, w) for im in images], 1).numpy(), cmap="gray", vmin=0, vmax=1)
+        ax.imshow(_strip(images, data).numpy(), cmap="gray", vmin=0, vmax=1)
         ax.set_xticks([])
         ax.set_yticks([])
         ax.set_title(f"{table1.LAYOUT.measured[model_name]} ({spec.config.epochs} epochs)", fontsize=8, loc="left")
