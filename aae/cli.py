@@ -42,6 +42,30 @@ def positive_int(text: str) -> int:
     return value
 
 
+def nonnegative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer of 0 or more, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer of 0 or more, got {value}")
+    return value
+
+
+def guarded(prog: str, body: Callable[[], int]) -> int:
+    """Run a command's body: a UserError (bad input, missing data, a full disk, a damaged run
+    file) is one line on stderr and exit status 2, never a traceback."""
+    try:
+        return body()
+    except UserError as e:
+        print(f"{prog}: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted; finished runs are kept, and the same command resumes the rest",
+              file=sys.stderr)
+        return 130
+
+
 def _common_parser(prog: str, description: str) -> OneLineParser:
     """The options every benchmark and figure command shares."""
     p = OneLineParser(prog=prog, description=description,
@@ -67,16 +91,13 @@ def figure_parser(prog: str, description: str) -> OneLineParser:
     return p
 
 
-def prepare_figure_run(args, specs: list[JobSpec]) -> int:
-    """Check a figure command's input and train what its figure needs. Returns an exit status."""
-    try:
-        _check_common(args)
-        load_dataset(args.dataset, args.data_dir)
-        run_specs(specs, args.runs_dir, args.executor, args.workers, args.data_dir)
-    except UserError as e:
-        print(f"{args.prog}: error: {e}", file=sys.stderr)
-        return 2
-    return 0
+def prepare_figure_run(args, make_specs: Callable[[], list[JobSpec]]) -> list[JobSpec]:
+    """Check a figure command's input, then build and train what its figure needs (raises UserError)."""
+    _check_common(args)
+    specs = make_specs()  # after the budget check: configs are validated as they are built
+    load_dataset(args.dataset, args.data_dir)
+    run_specs(specs, args.runs_dir, args.executor, args.workers, args.data_dir)
+    return specs
 
 
 def _check_common(args) -> None:
@@ -100,7 +121,7 @@ def build_parser(prog: str, description: str, datasets: list[str]) -> OneLinePar
     s.add_argument("--slurm-profile", help="a profile from slurm/profiles/ (partition, time limit, GPUs, ...)")
     s.add_argument("--slurm-partition")
     s.add_argument("--timeout-min", type=positive_int)
-    s.add_argument("--gpus-per-node", type=int)
+    s.add_argument("--gpus-per-node", type=nonnegative_int)
     s.add_argument("--cpus-per-task", type=positive_int)
     s.add_argument("--mem-gb", type=positive_int)
     s.add_argument("--array-parallelism", type=positive_int)
@@ -109,12 +130,16 @@ def build_parser(prog: str, description: str, datasets: list[str]) -> OneLinePar
 
 
 def _check_writable(folder: Path, what: str) -> None:
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise UserError(f"{what} {folder} cannot be created: {e.strerror}") from None
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise UserError(f"{what} {folder} is not writable")
+    """The folder exists and is writable, or could be created: nothing is created while input is
+    still being checked (a mistyped command leaves no empty folders behind)."""
+    existing = Path(os.path.abspath(folder))
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise UserError(f"{what} {folder} cannot be created: {existing} is not a directory")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UserError(f"{what} {folder} is not writable" if existing == Path(os.path.abspath(folder))
+                        else f"{what} {folder} cannot be created: {existing} is not writable")
 
 
 def _available_datasets(names: list[str], explicit: bool, data_dir) -> dict[str, str]:
@@ -147,60 +172,58 @@ def benchmark_main(argv, *, prog: str, description: str, layout: TableLayout,
     if add_arguments:
         add_arguments(parser)
     args = parser.parse_args(argv)
-    try:
-        _check_common(args)
-        models = args.models or list(layout.measured)
-        for m in models:
-            get_model(m)
-            if m not in layout.measured:
-                raise UserError(f"model {m!r} has no row in {layout.name}; its rows: {', '.join(layout.measured)}")
-        chosen = args.datasets or datasets
-        for d in chosen:
-            if d not in LOADERS or (d not in datasets and d != "synthetic"):
-                raise UserError(f"unknown dataset {d!r} for {layout.name}; known: {', '.join(datasets)}, synthetic")
-        if "synthetic" in chosen:
-            if len(chosen) > 1:
-                raise UserError("--datasets synthetic stands in for every column; give it alone")
-            layout = dataclasses.replace(layout, columns=tuple(synthetic_columns))
-        if columns_for:
-            layout = dataclasses.replace(layout, columns=tuple(columns_for(args, layout.columns)))
-        columns = [c for c in layout.columns if c.dataset in chosen]
-        if args.executor == "slurm":
-            load_profile(args.slurm_profile)  # a typo in the profile fails now, not after the data fetch
-        missing = _available_datasets(sorted({c.dataset for c in columns}), bool(args.datasets), args.data_dir)
-        specs = make_specs(models=models, columns=[c for c in columns if c.dataset not in missing],
-                           seeds=args.seeds, budget=args.budget, overrides=args.overrides)
-        specs = [s for s in specs if any(layout.measures(s.model, c) for c in columns if c.reads(s))]
-        reused = sum(RunDir(args.runs_dir, s).is_complete() for s in specs)
-        if not args.gather_only:
-            run_specs(specs, args.runs_dir, args.executor, args.workers, args.data_dir, _slurm_options(args))
-        rows = load_rows(specs, args.runs_dir, tuple(columns), layout.metric)
-        if extra_rows:
-            rows += extra_rows(args, [c for c in columns if c.dataset not in missing])
-        configs = {m: describe_config(next(s.config for s in specs if s.model == m))
-                   for m in models if any(s.model == m for s in specs)}
-        header = {
-            "command": f"`python -m {prog} {shlex.join(argv if argv is not None else sys.argv[1:])}`",
-            "git sha": git_sha(),
-            "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-            "budget": args.budget,
-            "seeds": f"{args.seeds} (trials 0-{args.seeds - 1})",
-            "executor": args.executor + (f", {args.workers} worker(s)" if args.executor == "local" else ""),
-            "this command's wall time": f"{(time.time() - started) / 60:.1f} min "
-                                        f"({reused} of {len(specs)} runs were already finished when it started)",
-        }
-        table = render(dataclasses.replace(layout, columns=tuple(columns)), summarize(rows), header, missing, configs)
-        out = args.results_dir / f"{layout.name}.md"
-        io.write_text(out, table)
-        print(table)
-        print(f"wrote {out}", file=sys.stderr)
-    except UserError as e:
-        print(f"{prog}: error: {e}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(f"{prog}: interrupted; finished runs are kept, and the same command resumes the rest",
-              file=sys.stderr)
-        return 130
+    return guarded(prog, lambda: _benchmark(args, argv, started, prog, layout, make_specs, synthetic_columns,
+                                            columns_for, extra_rows, datasets))
+
+
+def _benchmark(args, argv, started, prog, layout, make_specs, synthetic_columns, columns_for, extra_rows,
+               datasets) -> int:
+    _check_common(args)
+    models = args.models or list(layout.measured)
+    for m in models:
+        get_model(m)
+        if m not in layout.measured:
+            raise UserError(f"model {m!r} has no row in {layout.name}; its rows: {', '.join(layout.measured)}")
+    chosen = args.datasets or datasets
+    for d in chosen:
+        if d not in LOADERS or (d not in datasets and d != "synthetic"):
+            raise UserError(f"unknown dataset {d!r} for {layout.name}; known: {', '.join(datasets)}, synthetic")
+    if "synthetic" in chosen:
+        if len(chosen) > 1:
+            raise UserError("--datasets synthetic stands in for every column; give it alone")
+        layout = dataclasses.replace(layout, columns=tuple(synthetic_columns))
+    if columns_for:
+        layout = dataclasses.replace(layout, columns=tuple(columns_for(args, layout.columns)))
+    columns = [c for c in layout.columns if c.dataset in chosen]
+    if args.executor == "slurm":
+        load_profile(args.slurm_profile)  # a typo in the profile fails now, not after the data fetch
+    missing = _available_datasets(sorted({c.dataset for c in columns}), bool(args.datasets), args.data_dir)
+    specs = make_specs(models=models, columns=[c for c in columns if c.dataset not in missing],
+                       seeds=args.seeds, budget=args.budget, overrides=args.overrides)
+    specs = [s for s in specs if any(layout.measures(s.model, c) for c in columns if c.reads(s))]
+    reused = sum(RunDir(args.runs_dir, s).is_complete() for s in specs)
+    if not args.gather_only:
+        run_specs(specs, args.runs_dir, args.executor, args.workers, args.data_dir, _slurm_options(args))
+    rows = load_rows(specs, args.runs_dir, tuple(columns), layout.metric)
+    if extra_rows:
+        rows += extra_rows(args, [c for c in columns if c.dataset not in missing])
+    configs = {m: describe_config(next(s.config for s in specs if s.model == m))
+               for m in models if any(s.model == m for s in specs)}
+    header = {
+        "command": f"`python -m {prog} {shlex.join(argv if argv is not None else sys.argv[1:])}`",
+        "git sha": git_sha(),
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "budget": args.budget,
+        "seeds": f"{args.seeds} (trials 0-{args.seeds - 1})",
+        "executor": args.executor + (f", {args.workers} worker(s)" if args.executor == "local" else ""),
+        "this command's wall time": f"{(time.time() - started) / 60:.1f} min "
+                                    f"({reused} of {len(specs)} runs were already finished when it started)",
+    }
+    table = render(dataclasses.replace(layout, columns=tuple(columns)), summarize(rows), header, missing, configs)
+    out = args.results_dir / f"{layout.name}.md"
+    io.write_text(out, table)
+    print(table)
+    print(f"wrote {out}", file=sys.stderr)
     return 0
 
 

@@ -5,6 +5,18 @@ class UserError(Exception):
     """Bad input or missing resource: reported in one line, exit status 2, nothing is written."""
 
 
+class DiskFull(UserError):
+    """No space (or quota) left where the harness writes: the command stops, nothing finished is lost."""
+
+    def __init__(self, path, strerror: str = "No space left on device"):
+        self.path = str(path)
+        super().__init__(f"cannot write {path}: {strerror}. Finished runs and tables are kept as they were; "
+                         "free some space and run the same command again")
+
+    def __reduce__(self):  # worker processes send it back pickled
+        return (type(self), (self.path,))
+
+
 class DataMissing(UserError):
     """A dataset file that cannot be fetched here (SVHN, TFD) is absent."""
 

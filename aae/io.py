@@ -5,6 +5,7 @@ run killed at any instant (SIGKILL, node preemption) leaves nothing corrupt behi
 """
 from __future__ import annotations
 
+import errno
 import json
 import os
 import tempfile
@@ -18,23 +19,40 @@ def _umask() -> int:
     return mask
 
 
+FULL = (errno.ENOSPC, errno.EDQUOT)
+
+
+def _sync(f: IO[bytes], path: Path) -> None:
+    """Flush a temp file to disk (the tests' seam for a disk that fills up)."""
+    f.flush()
+    os.fsync(f.fileno())
+
+
 def _atomic(path: Path, write: Callable[[IO[bytes]], None]) -> None:
+    from aae.errors import DiskFull
+
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # The temporary file lives beside the target so that os.replace stays a same-filesystem rename.
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # The temporary file lives beside the target so that os.replace stays a same-filesystem rename.
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as e:
+        if e.errno in FULL:
+            raise DiskFull(path, e.strerror) from None
+        raise
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
-            f.flush()
-            os.fsync(f.fileno())
+            _sync(f, path)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; give the file the usual mode
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
+        if isinstance(e, OSError) and e.errno in FULL:  # the old file, if any, is untouched
+            raise DiskFull(path, e.strerror) from None
         raise
 
 
@@ -55,9 +73,15 @@ def write_jsonl(path: Path, rows: list[dict]) -> None:
 
 
 def torch_save(path: Path, obj: Any) -> None:
+    import io as _io
+
     import torch
 
-    _atomic(path, lambda f: torch.save(obj, f))
+    # serialised in memory first: torch's own writer turns a full disk into a RuntimeError with no
+    # errno, while a plain write raises the OSError (ENOSPC) that _atomic reports as DiskFull
+    buffer = _io.BytesIO()
+    torch.save(obj, buffer)
+    write_bytes(path, buffer.getbuffer())
 
 
 def save_figure(path: Path, fig) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aae.errors import UserError
+from aae.validation import check_config
 
 BUDGETS = ("smoke", "cpu", "paper")
 # Fields the generic training loop reads from every model's config.
@@ -74,7 +75,10 @@ def config_for(name: str, budget: str, overrides: list[str] = ()) -> Any:
     if budget not in BUDGETS:
         raise UserError(f"unknown budget {budget!r}; known: {', '.join(BUDGETS)}")
     config = get_model(name).config_cls.for_budget(budget)
-    return dataclasses.replace(config, **parse_overrides(config, overrides)) if overrides else config
+    if overrides:
+        config = dataclasses.replace(config, **parse_overrides(config, overrides))
+    check_config(name, config)  # before anything is launched: one line, exit 2
+    return config
 
 
 def parse_overrides(config: Any, overrides: list[str]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -73,7 +74,11 @@ def load_rows(specs: list[JobSpec], runs_root: Path, columns: tuple[Column, ...]
     for spec in specs:
         run = RunDir(runs_root, spec)
         status = run.status()
-        record = run.read_record() if run.is_done() else None
+        if status["state"] == "damaged":  # shown as a failure with the file's path; the next run redoes it
+            print(f"{status['reason']}; shown as failed, re-run the command to redo it", file=sys.stderr)
+            status = {"state": "failed", "reason": status["reason"]}
+        record = run.read_record() if status["state"] == "done" else None
+        eval_errors = run.eval_errors() if record is not None else {}
         for i, col in enumerate(c for c in columns if c.reads(spec)):
             key = col.metric or metric
             row = {"model": spec.model, "column": col.title, "trial": spec.trial,
@@ -84,6 +89,9 @@ def load_rows(specs: list[JobSpec], runs_root: Path, columns: tuple[Column, ...]
                 if key in record["metrics"]:
                     row["value"] = record["metrics"][key]
                     row["details"] = {d.metric: record["metrics"].get(d.metric) for d in col.details}
+                elif eval_errors:  # a later evaluation failed: say why, not just "not finished"
+                    row["state"] = "failed"
+                    row["reason"] = "evaluation: " + list(eval_errors.values())[-1]
                 else:
                     row["state"] = "not evaluated"
             rows.append(row)

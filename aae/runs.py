@@ -1,20 +1,47 @@
 """The run directory `runs/<hash>/`: what one job leaves on disk, each file written atomically.
 
-    config.json     the job spec, whole
-    checkpoint.pt   models, optimizers, epoch, every RNG state, metric history (each epoch)
-    metrics.jsonl   one line of training metrics per epoch
-    record.json     final numbers + provenance, written at the end (and replaced, atomically,
-                    when a later evaluation of the final model adds its metrics)
-    status.json     {"state": "running" | "done" | "failed", "reason": ...}
-    error.txt       the traceback of a failed run
+    config.json       the job spec, whole
+    checkpoint.pt     models, optimizers, epoch, every RNG state, metric history (each epoch);
+                      plain tensors and containers only, loaded with weights_only=True
+    metrics.jsonl     one line of training metrics per epoch
+    record.json       final numbers + provenance, written at the end (and replaced, atomically,
+                      when a later evaluation of the final model adds its metrics)
+    status.json       {"state": "running" | "done" | "failed", "reason": ...}
+    error.txt         the traceback of a failed run
+    eval_errors.json  evaluation name -> why it failed, for a finished run scored later
+    lock              held (fcntl) by the process working on the run; names its pid and host
+
+A file that cannot be read (truncated, garbage, planted) never crashes a command: the run is
+reported with the file's path and treated as needing a re-run, which re-scores it from its
+checkpoint when training had finished, or trains it.
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
+import os
+import socket
+import sys
 from pathlib import Path
 
 from aae import io
+from aae.errors import UserError
 from aae.spec import JobSpec
+
+STATES = ("running", "done", "failed")
+
+
+class RunBusy(Exception):
+    """Another process holds the run's lock."""
+
+
+class DamagedRunFile(UserError):
+    """A run file that exists but cannot be used; the message names it."""
+
+
+def damaged(path: Path, why: str) -> DamagedRunFile:
+    return DamagedRunFile(f"damaged run file {path}: {why}")
 
 
 class RunDir:
@@ -27,21 +54,62 @@ class RunDir:
         self.record = self.path / "record.json"
         self.status_file = self.path / "status.json"
         self.error = self.path / "error.txt"
+        self.eval_errors_file = self.path / "eval_errors.json"
+        self.lock_file = self.path / "lock"
+
+    # -- reading: every file checked, a damaged one named ------------------------------------
 
     def status(self) -> dict:
-        """{"state": None} for a run never started."""
+        """{"state": None} for a run never started; {"state": "damaged", "reason": ...} for a
+        status.json, or the record of a "done" run, that cannot be read."""
         try:
-            return json.loads(self.status_file.read_text())
+            status = _read_json(self.status_file)
         except FileNotFoundError:
             return {"state": None}
+        except DamagedRunFile as e:
+            return {"state": "damaged", "reason": str(e)}
+        if not isinstance(status, dict) or status.get("state") not in STATES:
+            return {"state": "damaged", "reason": str(damaged(self.status_file, f"no state in {status!r:.60}"))}
+        if status["state"] == "done":
+            problem = self.record_problem()
+            if problem:
+                return {"state": "damaged", "reason": problem}
+        return status
 
     @property
     def state(self) -> str | None:
         return self.status()["state"]
 
+    def record_problem(self) -> str | None:
+        """Why the record (or the metric log behind it) of a finished run cannot be trusted; None if it can."""
+        try:
+            record = self.read_record()
+        except DamagedRunFile as e:
+            return str(e)
+        except FileNotFoundError:
+            return f"missing run file {self.record} of a finished run"
+        try:
+            lines = self.metrics.read_text().splitlines()
+            epochs = [json.loads(line)["epoch"] for line in lines]
+        except FileNotFoundError:
+            return f"missing run file {self.metrics} of a finished run"
+        except (ValueError, KeyError, TypeError) as e:
+            return str(damaged(self.metrics, f"{type(e).__name__}"))
+        if epochs != list(range(1, record["epochs"] + 1)):
+            return str(damaged(self.metrics, f"{len(epochs)} epoch lines for a run of {record['epochs']} epochs"))
+        return None
+
     def is_done(self) -> bool:
-        """Trained, with a record (which may still lack an evaluation the spec asks for)."""
-        return self.state == "done" and self.record.exists()
+        """Trained, with a readable record (which may still lack an evaluation the spec asks for)."""
+        return self.state == "done"
+
+    def read_record(self) -> dict:
+        record = _read_json(self.record)
+        missing = [k for k in ("spec", "metrics", "epochs", "train_wall_time_s", "eval_wall_time_s")
+                   if not isinstance(record, dict) or k not in record]
+        if missing or not isinstance(record["metrics"], dict):
+            raise damaged(self.record, f"missing {', '.join(missing) or 'metrics'}")
+        return record
 
     def evaluated(self) -> list[str]:
         record = self.read_record()
@@ -55,6 +123,58 @@ class RunDir:
         """Trained and scored under every evaluation the spec names: nothing left to run."""
         return self.is_done() and not self.missing_evaluations()
 
+    def eval_errors(self) -> dict[str, str]:
+        try:
+            errors = _read_json(self.eval_errors_file)
+        except (FileNotFoundError, DamagedRunFile):
+            return {}
+        return errors if isinstance(errors, dict) else {}
+
+    # -- writing ---------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def claim(self):
+        """Hold the run's lock while working on it: a second command on the same runs directory
+        (or a second SLURM job) skips the run instead of training it twice. The lock is the
+        kernel's (fcntl), so it is released when its owner dies, however it dies."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        with open(self.lock_file, "a+") as f:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                f.seek(0)
+                raise RunBusy(f"held by {f.read().strip() or 'another process'}") from None
+            f.seek(0)
+            f.truncate()
+            f.write(f"pid {os.getpid()} on {socket.gethostname()}\n")
+            f.flush()
+            try:
+                self._remove_stale_temp_files()
+                yield
+            finally:
+                fcntl.flock(f, fcntl.LOCK_UN)
+
+    def held_by(self) -> str | None:
+        """Who holds the run's lock now (None if nobody): a SLURM job that ended while another
+        process trains its run has not failed."""
+        try:
+            f = open(self.lock_file)
+        except FileNotFoundError:
+            return None
+        with f:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return f.read().strip() or "another process"
+            fcntl.flock(f, fcntl.LOCK_UN)
+            return None
+
+    def _remove_stale_temp_files(self) -> None:
+        """Temp files of a writer killed mid-write (up to a whole checkpoint); safe under the lock."""
+        for tmp in self.path.glob(".*.tmp"):
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+
     def start(self) -> None:
         self.path.mkdir(parents=True, exist_ok=True)
         io.write_json(self.config, self.spec.to_dict())
@@ -64,10 +184,31 @@ class RunDir:
         # record first, status last: "done" is only ever seen with a complete record beside it
         io.write_json(self.record, record)
         io.write_json(self.status_file, {"state": "done"})
+        if self.eval_errors_file.exists():
+            errors = {k: v for k, v in self.eval_errors().items() if k not in record.get("evaluated", ())}
+            io.write_json(self.eval_errors_file, errors)
 
     def fail(self, reason: str, traceback_text: str) -> None:
         io.write_text(self.error, traceback_text)
         io.write_json(self.status_file, {"state": "failed", "reason": reason})
 
-    def read_record(self) -> dict:
-        return json.loads(self.record.read_text())
+    def fail_evaluations(self, names: list[str], reason: str) -> None:
+        """A finished run's later evaluation failed: its training stays done, the cause is kept."""
+        io.write_json(self.eval_errors_file, {**self.eval_errors(), **{n: reason for n in names}})
+
+    def warn_if_damaged(self) -> None:
+        status = self.status()
+        if status["state"] == "damaged":
+            print(f"{status['reason']}; {self.spec.describe()} will be re-run", file=sys.stderr)
+
+
+def _read_json(path: Path):
+    """JSON from a run file; FileNotFoundError if absent, DamagedRunFile if it cannot be parsed."""
+    try:
+        text = path.read_text()
+    except UnicodeDecodeError:
+        raise damaged(path, "not text") from None
+    try:
+        return json.loads(text)
+    except ValueError as e:
+        raise damaged(path, f"not JSON ({e.msg})") from None

@@ -39,7 +39,13 @@ def load_profile(name: str | None) -> dict:
     if not path.is_file():
         known = ", ".join(sorted(p.stem for p in PROFILES.glob("*.json")))
         raise UserError(f"unknown slurm profile {name!r}; known: {known} (in {PROFILES})")
-    return json.loads(path.read_text())
+    try:
+        profile = json.loads(path.read_text())
+    except ValueError as e:
+        raise UserError(f"slurm profile {path} is not valid JSON ({e})") from None
+    if not isinstance(profile, dict):
+        raise UserError(f"slurm profile {path} must hold a JSON object of submitit parameters")
+    return profile
 
 
 class JobTask(submitit.helpers.Checkpointable):
@@ -109,6 +115,8 @@ def wait(specs: list[JobSpec], jobs: list, runs_root: Path, poll_s: float = 2.0)
                 ended_since.pop(job.job_id, None)
             if run.is_complete():
                 counts["done"] += 1
+            elif ended and run.held_by():  # the job skipped a run another process is training
+                counts["running"] += 1
             elif ended and run.state == "failed":  # the job's own handler said why
                 counts["failed"] += 1
             elif ended and _ended_for_sure(job, ended_since.setdefault(job.job_id, time.monotonic())):

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import math
 import os
+import pickle
 import random
 import signal
 import sys
 import time
+import traceback
 from collections import defaultdict
 from pathlib import Path
 
@@ -26,7 +28,8 @@ from aae.batches import epoch_batches
 from aae.provenance import provenance
 from aae.models.base import DataInfo
 from aae.registry import get_model
-from aae.runs import RunDir
+from aae.errors import DiskFull, UserError
+from aae.runs import DamagedRunFile, RunDir, damaged
 from aae.seeds import subset_seed
 from aae.spec import JobSpec
 
@@ -39,7 +42,11 @@ def default_device() -> torch.device:
 
 
 def _rng_state() -> dict:
-    state = {"torch": torch.get_rng_state(), "numpy": np.random.get_state(), "python": random.getstate()}
+    """Every RNG's state as tensors, ints and tuples: what torch.load(weights_only=True) accepts."""
+    kind, key, pos, has_gauss, cached = np.random.get_state()
+    state = {"torch": torch.get_rng_state(), "python": random.getstate(),
+             "numpy": {"kind": kind, "key": torch.from_numpy(key.astype(np.int64)), "pos": int(pos),
+                       "has_gauss": int(has_gauss), "cached_gaussian": float(cached)}}
     if torch.cuda.is_available():
         state["cuda"] = torch.cuda.get_rng_state_all()
     return state
@@ -47,10 +54,28 @@ def _rng_state() -> dict:
 
 def _set_rng_state(state: dict) -> None:
     torch.set_rng_state(state["torch"])
-    np.random.set_state(state["numpy"])
+    n = state["numpy"]
+    np.random.set_state((n["kind"], n["key"].numpy().astype(np.uint32), n["pos"], n["has_gauss"], n["cached_gaussian"]))
     random.setstate(state["python"])
     if "cuda" in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def load_checkpoint(path: Path, device) -> dict:
+    """A checkpoint, loaded with weights_only=True: a file planted in a runs directory (a shared
+    filesystem, say) is refused, never executed. Anything unreadable is a DamagedRunFile naming it."""
+    try:
+        ckpt = torch.load(path, map_location=device, weights_only=True)
+        if not isinstance(ckpt, dict) or not {"epoch", "model", "rng", "history", "wall_time"} <= ckpt.keys():
+            raise ValueError("not a checkpoint of this harness")
+    except FileNotFoundError:
+        raise damaged(path, "missing") from None
+    except pickle.UnpicklingError:
+        raise damaged(path, "refused: it holds more than tensors and plain containers (weights_only=True), "
+                            "so it was not written by this harness") from None
+    except Exception as e:  # noqa: BLE001  (pickle, zip and torch each raise their own kinds)
+        raise damaged(path, f"{type(e).__name__}: {(str(e).strip().splitlines() or [''])[0][:120]}") from None
+    return ckpt
 
 
 def _seed_everything(seed: int) -> None:
@@ -71,7 +96,10 @@ def build_model(spec: JobSpec, data, device):
 
 def _load_final(spec: JobSpec, run: RunDir, data, device):
     model, _ = build_model(spec, data, device)
-    model.load_state_dict(torch.load(run.checkpoint, map_location=device, weights_only=False)["model"])
+    try:
+        model.load_state_dict(load_checkpoint(run.checkpoint, device)["model"])
+    except (KeyError, RuntimeError, ValueError) as e:  # the right file format, the wrong weights
+        raise damaged(run.checkpoint, f"does not fit {spec.model} ({type(e).__name__})") from None
     return model
 
 
@@ -79,7 +107,7 @@ def load_trained(spec: JobSpec, runs_root: Path, data_dir=None):
     """The final model of a finished run (for figures), with its dataset."""
     run = RunDir(runs_root, spec)
     if not run.is_done():
-        raise RuntimeError(f"{spec.describe()} has not finished (state: {run.state}) in {run.path}")
+        raise UserError(f"{spec.describe()} has not finished (state: {run.state}) in {run.path}")
     data = load_dataset(spec.dataset, data_dir)
     return _load_final(spec, run, data, default_device()), data
 
@@ -89,6 +117,9 @@ def _evaluate(spec: JobSpec, model, data, device, names) -> tuple[dict, float]:
     metrics = {}
     for name in names:
         metrics.update(evaluate(name, model, data, device, spec.seed))
+    bad = [k for k, v in metrics.items() if not math.isfinite(v)]
+    if bad:  # a NaN is never a result: the run fails (or its later evaluation does) and says so
+        raise FloatingPointError(f"non-finite {', '.join(bad)} in the evaluation")
     return metrics, time.perf_counter() - t0
 
 
@@ -100,19 +131,68 @@ def _add_evaluations(spec: JobSpec, run: RunDir, data_dir) -> dict:
         return record
     device = default_device()
     data = load_dataset(spec.dataset, data_dir)
-    metrics, seconds = _evaluate(spec, _load_final(spec, run, data, device), data, device, missing)
+    try:
+        metrics, seconds = _evaluate(spec, _load_final(spec, run, data, device), data, device, missing)
+    except Exception as e:
+        run.fail_evaluations(missing, failure_reason(e))
+        raise
     record = {**record, "metrics": {**record["metrics"], **metrics}, "evaluated": [*done, *missing],
               "eval_wall_time_s": record["eval_wall_time_s"] + seconds}
     run.finish(record)
     return record
 
 
+def failure_reason(e: BaseException) -> str:
+    """The one line a table shows for a failed run. A NaN that reached a loss's input check reads
+    as the divergence it is, not as a complaint about the input."""
+    last = (str(e).strip().splitlines() or [""])[-1]
+    if "should be between 0 and 1" in last:  # binary_cross_entropy's check, tripped by NaN outputs
+        return f"diverged: non-finite values in training ({type(e).__name__}: {last})"
+    return f"{type(e).__name__}: {last}"
+
+
 def run_job(spec: JobSpec, runs_root: Path, data_dir=None, progress: bool = True) -> dict:
     """Train and evaluate one spec in runs_root/<hash>/; returns its record. A finished run is not
-    trained again: it returns at once, or after the evaluations its record lacks."""
+    trained again: it returns at once, or after the evaluations its record lacks. Raises RunBusy
+    when another process holds the run."""
     run = RunDir(runs_root, spec)
-    if run.is_done():
-        return _add_evaluations(spec, run, data_dir)
+    if run.is_complete():
+        return run.read_record()
+    with run.claim():
+        if run.is_done():  # checked again under the lock: another process may have finished it
+            return _add_evaluations(spec, run, data_dir)
+        run.warn_if_damaged()
+        try:
+            return _train(spec, run, data_dir, progress)
+        except DiskFull:
+            raise  # not the run's fault, and marking it would need the disk
+        except Exception as e:
+            run.fail(failure_reason(e), traceback.format_exc())  # under the lock: no other owner yet
+            raise
+
+
+def _resume_point(spec: JobSpec, run: RunDir, device, data_fingerprint: str) -> dict | None:
+    """The checkpoint to resume from, or None to start afresh. A damaged checkpoint is set aside
+    (kept as checkpoint.pt.damaged for inspection) and the run starts again from its seed."""
+    if not run.checkpoint.exists():
+        return None
+    try:
+        ckpt = load_checkpoint(run.checkpoint, device)
+    except DamagedRunFile as e:
+        print(f"{e}; {spec.describe()} starts again from epoch 0", file=sys.stderr, flush=True)
+        os.replace(run.checkpoint, run.checkpoint.with_name("checkpoint.pt.damaged"))
+        return None
+    if ckpt.get("data", data_fingerprint) != data_fingerprint:
+        raise UserError(f"the {spec.dataset} data differ from those {run.checkpoint} was trained on "
+                        f"(fingerprint {ckpt['data']} != {data_fingerprint}); delete {run.path} to train afresh")
+    threads = torch.get_num_threads()
+    if ckpt.get("threads", threads) != threads:  # CPU float sums depend on the thread count
+        print(f"{spec.describe()}: resuming with {threads} threads after {ckpt['threads']}: the result will "
+              "match neither uninterrupted run bit for bit", file=sys.stderr, flush=True)
+    return ckpt
+
+
+def _train(spec: JobSpec, run: RunDir, data_dir, progress: bool) -> dict:
     run.start()
     torch.use_deterministic_algorithms(True, warn_only=True)
     device = default_device()
@@ -123,12 +203,14 @@ def run_job(spec: JobSpec, runs_root: Path, data_dir=None, progress: bool = True
     x, y = data.floats("train", device), data.labels("train", device)
     steps = cfg.steps_per_epoch or len(x) // cfg.batch_size
 
-    start_epoch, history, wall = 0, [], 0.0
-    if run.checkpoint.exists():
-        ckpt = torch.load(run.checkpoint, map_location=device, weights_only=False)
+    fingerprint = data.fingerprint()
+    start_epoch, history, wall, threads = 0, [], 0.0, [torch.get_num_threads()]
+    ckpt = _resume_point(spec, run, device, fingerprint)
+    if ckpt is not None:
         model.load_state_dict(ckpt["model"])
         _set_rng_state(ckpt["rng"])
         start_epoch, history, wall = ckpt["epoch"], ckpt["history"], ckpt["wall_time"]
+        threads = [*ckpt.get("thread_history", []), torch.get_num_threads()]
         # one line in the job's log (a requeued SLURM job's only trace of where it picked up)
         print(f"{spec.describe()}: resuming after epoch {start_epoch} of {cfg.epochs}", file=sys.stderr, flush=True)
 
@@ -146,12 +228,14 @@ def run_job(spec: JobSpec, runs_root: Path, data_dir=None, progress: bool = True
         if bad:  # a diverged run must fail, not end in a number
             raise FloatingPointError(f"non-finite {', '.join(bad)} in epoch {epoch + 1}")
         io.torch_save(run.checkpoint, {"epoch": epoch + 1, "model": model.state_dict(), "rng": _rng_state(),
-                                       "history": history, "wall_time": wall})
+                                       "history": history, "wall_time": wall, "data": fingerprint,
+                                       "threads": torch.get_num_threads(), "thread_history": threads})
         io.write_jsonl(run.metrics, history)
         bar.set_postfix({k: f"{v:.3g}" for k, v in history[-1].items() if k != "epoch"})
         if os.environ.get(KILL_AFTER_EPOCH_ENV) == str(epoch + 1):
             os.kill(os.getpid(), signal.SIGKILL)
 
+    io.write_jsonl(run.metrics, history)  # again: a run re-scored because its log was damaged gets it back
     metrics, eval_seconds = _evaluate(spec, model, data, device, spec.evals)
     record = {
         "spec": spec.to_dict(),
@@ -161,6 +245,9 @@ def run_job(spec: JobSpec, runs_root: Path, data_dir=None, progress: bool = True
         "train_wall_time_s": wall,
         "eval_wall_time_s": eval_seconds,
         "labelled_indices": "all" if spec.setting == "all" else labelled.tolist(),
+        "data": {"name": data.name, "fingerprint": fingerprint, "n_train": len(data.x_train),
+                 "n_valid": len(data.x_valid), "n_test": len(data.x_test)},
+        "threads": sorted(set(threads)),
         "provenance": origin,
     }
     run.finish(record)

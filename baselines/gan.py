@@ -11,13 +11,14 @@ the non-saturating loss -log D(G(noise)).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import torch
 from torch import nn
 
 from aae.models.adversarial import discriminator_loss, frozen, generator_loss, step
 from aae.models.base import DataInfo, Model
-from aae.models.networks import make_optimizer, mlp
+from aae.models.networks import OPTIMIZERS, make_optimizer, mlp
 from aae.registry import register_model
 
 
@@ -53,6 +54,7 @@ class GANConfig:
     batch_size: int = 100
     epochs: int = 300
     steps_per_epoch: int = 0
+    choices: ClassVar[dict] = {"optimizer": OPTIMIZERS}
 
     @classmethod
     def for_budget(cls, budget: str) -> "GANConfig":

@@ -47,6 +47,9 @@ class GMMNConfig:
     epochs: int = 10
     steps_per_epoch: int = 0
 
+    def problems(self) -> list[str]:
+        return [f"ae_epochs={self.ae_epochs} must not exceed epochs={self.epochs}"] if self.ae_epochs > self.epochs else []
+
     @classmethod
     def for_budget(cls, budget: str) -> "GMMNConfig":
         return {
@@ -62,8 +65,6 @@ class GMMNAE(Model):
 
     def __init__(self, config: GMMNConfig, info: DataInfo, device="cpu"):
         c = config
-        if not 0 <= c.ae_epochs <= c.epochs:
-            raise ValueError("ae_epochs must lie between 0 and epochs")
         self.config = c
         steps = c.steps_per_epoch or info.n_train // c.batch_size
         self.ae_updates = c.ae_epochs * steps

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import ClassVar
 
 import torch
 import torch.nn.functional as F
@@ -34,6 +35,10 @@ class VAEConfig:
     batch_size: int = 100
     epochs: int = 10
     steps_per_epoch: int = 0
+    choices: ClassVar[dict] = {"prior": PRIORS}
+
+    def problems(self) -> list[str]:
+        return ["the mixture prior is 2-D: set z_dim=2"] if self.prior == "mixture" and self.z_dim != 2 else []
 
     @classmethod
     def for_budget(cls, budget: str) -> "VAEConfig":
@@ -50,10 +55,6 @@ class VAE(Model):
 
     def __init__(self, config: VAEConfig, info: DataInfo, device="cpu"):
         c, h = config, list(config.hidden)
-        if c.prior not in PRIORS:
-            raise ValueError(f"prior must be one of {PRIORS}")
-        if c.prior == "mixture" and c.z_dim != 2:
-            raise ValueError("the mixture prior is 2-D; set z_dim=2")
         self.config = c
         self.nets = nn.ModuleDict({
             "encoder": mlp([info.input_dim, *h, 2 * c.z_dim]),  # mean and log-variance

@@ -17,7 +17,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import torch  # noqa: E402
 
 from aae import io  # noqa: E402
-from aae.cli import figure_parser, prepare_figure_run  # noqa: E402
+from aae.cli import figure_parser, guarded, prepare_figure_run  # noqa: E402
 from aae.results import Column  # noqa: E402
 from aae.train import load_trained  # noqa: E402
 from benchmarks.specs import grid  # noqa: E402
@@ -49,11 +49,13 @@ def plot(images: torch.Tensor, image_shape, n_classes: int, title: str, path) ->
 
 
 def main(argv=None) -> int:
-    args = figure_parser("benchmarks.figure7", __doc__).parse_args(argv)
-    [spec] = make_specs(args.budget, args.dataset, args.overrides)
-    status = prepare_figure_run(args, [spec])
-    if status:
-        return status
+    parser = figure_parser("benchmarks.figure7", __doc__)
+    args = parser.parse_args(argv)
+    return guarded(parser.prog, lambda: draw(args))
+
+
+def draw(args) -> int:
+    [spec] = prepare_figure_run(args, lambda: make_specs(args.budget, args.dataset, args.overrides))
     model, data = load_trained(spec, args.runs_dir, args.data_dir)
     images = model.style_grid(N_STYLES, torch.Generator().manual_seed(spec.seed))
     out = args.results_dir / "figures" / "figure7.png"

@@ -25,7 +25,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import torch  # noqa: E402
 
 from aae import io, priors  # noqa: E402
-from aae.cli import figure_parser, prepare_figure_run  # noqa: E402
+from aae.cli import figure_parser, guarded, prepare_figure_run  # noqa: E402
 from aae.results import Column  # noqa: E402
 from aae.train import load_trained  # noqa: E402
 from benchmarks import table1  # noqa: E402
@@ -230,10 +230,17 @@ def main(argv=None) -> int:
     parser = figure_parser("benchmarks.figures", __doc__)
     parser.add_argument("--figures", nargs="+", choices=FIGURES, default=list(FIGURES), help="which figures")
     args = parser.parse_args(argv)
-    specs = make_specs(args.figures, args.budget, args.dataset, args.overrides)
-    status = prepare_figure_run(args, [s for panels in specs.values() for s in panels.values()])
-    if status:
-        return status
+    return guarded(parser.prog, lambda: draw(args))
+
+
+def draw(args) -> int:
+    specs = {}
+
+    def build() -> list:
+        specs.update(make_specs(args.figures, args.budget, args.dataset, args.overrides))
+        return [s for panels in specs.values() for s in panels.values()]
+
+    prepare_figure_run(args, build)
     out = args.results_dir / "figures"
     for figure, panels in specs.items():
         path = out / OUTPUT[figure]

@@ -10,6 +10,7 @@ Scoring a finished run with more samples later does not train it again.
 """
 from __future__ import annotations
 
+import argparse
 import functools
 import json
 import sys
@@ -17,6 +18,7 @@ import sys
 from aae import io
 from aae.cli import benchmark_main, positive_int
 from aae.data import load_dataset
+from aae.errors import DataMissing, UserError
 from aae.eval import PARZEN_VALID, SIGMA_GRID, parzen_name, parzen_of_centres, sigma_grid
 from aae.eval.sanity import centres
 from aae.results import Column, Detail, TableLayout
@@ -105,11 +107,21 @@ def add_arguments(parser) -> None:
                         help="model samples the Parzen window is fitted on (default: 10000; with "
                              "--budget paper: 10000 10000000, the paper's two columns)")
     parser.add_argument("--parzen-valid", type=positive_int, default=PARZEN_VALID,
-                        help="validation images that choose sigma")
-    parser.add_argument("--sigma-grid", default=SIGMA_GRID, metavar="LOW:HIGH:N",
+                        help="validation images that choose sigma (a stand-in dataset with fewer uses all of its own; "
+                             "a number larger than the validation split is an error)")
+    parser.add_argument("--sigma-grid", default=SIGMA_GRID, metavar="LOW:HIGH:N", type=sigma_grid_arg,
                         help="the sigmas tried: logspace(LOW, HIGH, N); write --sigma-grid=-2:0:20 (the value starts with -)")
     parser.add_argument("--no-sanity", action="store_true",
                         help="skip the sanity rows (training images, k-means centroids as centres)")
+
+
+def sigma_grid_arg(text: str) -> str:
+    """--sigma-grid checked when parsed (NaN, infinity and empty grids refused)."""
+    try:
+        sigma_grid(text)
+    except UserError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+    return text
 
 
 def sample_counts(args) -> tuple[int, ...]:
@@ -117,9 +129,21 @@ def sample_counts(args) -> tuple[int, ...]:
 
 
 def columns_for(args, columns) -> list[Column]:
-    sigma_grid(args.sigma_grid)  # a bad grid is a one-line error now, not a failed run later
+    if args.parzen_valid != PARZEN_VALID:
+        for name in dict.fromkeys(c.dataset for c in columns if c.dataset in (args.datasets or [c.dataset])):
+            _check_parzen_valid(args, name)
     return [parzen_column(d, n, args.parzen_valid, args.sigma_grid) for d in dict.fromkeys(c.dataset for c in columns)
             for n in sample_counts(args)]
+
+
+def _check_parzen_valid(args, dataset: str) -> None:
+    """--parzen-valid larger than the validation split is an error now, not a quietly cut label."""
+    try:
+        n_valid = len(load_dataset(dataset, args.data_dir).x_valid)
+    except DataMissing:
+        return  # its column says "needs data", or the command fails on it with its own message
+    if args.parzen_valid > n_valid:
+        raise UserError(f"--parzen-valid {args.parzen_valid}: {dataset} has only {n_valid} validation images")
 
 
 def sanity_rows(args, columns) -> list[dict]:

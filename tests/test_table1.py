@@ -100,6 +100,6 @@ def test_the_sigma_grid_is_the_papers_unless_changed_and_a_bad_one_is_a_one_line
     assert parzen_name(100, grid="-2:0:5") == "parzen@100,grid=-2:0:5" and parzen_name(100) == "parzen@100"
     bad = run_cli("benchmarks.table1", *smoke_args(tmp_path, "--sigma-grid=-1:0"))
     assert bad.returncode == 2 and bad.stderr.strip().splitlines() == [
-        "benchmarks.table1: error: bad sigma grid '-1:0': use LOW:HIGH:N, log10 of the first and last sigma, "
+        "benchmarks.table1: error: argument --sigma-grid: bad sigma grid '-1:0': use LOW:HIGH:N, log10 of the first and last sigma, "
         "like -1:0:10"]
     assert not (tmp_path / "results" / "table1.md").exists()

@@ -1,6 +1,7 @@
 """The in-memory form every dataset loader returns."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,6 +32,18 @@ class Dataset:
             if x.dtype != np.uint8 or x.ndim != 2 or len(x) != len(y):
                 raise ValueError(f"{self.name} {split}: expected uint8 (N, D) images with N labels, "
                                  f"got {x.dtype} {x.shape} and {len(y)} labels")
+
+    def fingerprint(self) -> str:
+        """sha256 (16 hex digits) of every image and label: records and checkpoints carry it, so a
+        run never silently mixes data (a cache file holding fewer images, a changed source)."""
+        if not hasattr(self, "_fingerprint"):
+            h = hashlib.sha256()
+            for split in ("train", "valid", "test"):
+                for a in (getattr(self, f"x_{split}"), getattr(self, f"y_{split}")):
+                    h.update(f"{a.dtype}{a.shape}".encode())
+                    h.update(np.ascontiguousarray(a).data)
+            self._fingerprint = h.hexdigest()[:16]
+        return self._fingerprint
 
     @property
     def input_dim(self) -> int:

@@ -7,6 +7,8 @@ another name (10M samples) without training again.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import torch
 
@@ -30,13 +32,13 @@ def sigma_grid(grid: str) -> tuple[float, ...]:
     """"-1:0:10" -> logspace(-1, 0, 10)."""
     try:
         low, high, n = grid.split(":")
-        sigmas = tuple(float(s) for s in np.logspace(float(low), float(high), int(n)))
+        low, high, n = float(low), float(high), int(n)
     except ValueError:
         raise UserError(f"bad sigma grid {grid!r}: use LOW:HIGH:N, log10 of the first and last sigma, "
                         "like -1:0:10") from None
-    if not sigmas:
-        raise UserError(f"bad sigma grid {grid!r}: it has no points")
-    return sigmas
+    if n < 1 or not all(math.isfinite(v) and abs(v) < 30 for v in (low, high)):
+        raise UserError(f"bad sigma grid {grid!r}: it needs N >= 1 and finite LOW, HIGH (log10 of sigma)")
+    return tuple(float(s) for s in np.logspace(low, high, n))
 
 
 def parzen_name(samples: int, valid: int = PARZEN_VALID, grid: str = SIGMA_GRID) -> str:
@@ -48,6 +50,8 @@ def parzen_of_centres(blocks, data, device, valid: int = PARZEN_VALID, grid: str
     """Table 1's protocol on any Parzen centres (model samples, or the sanity rows' images):
     sigma chosen on the first `valid` validation images, the mean log-likelihood of the test
     images and its standard error."""
+    if valid != PARZEN_VALID and valid > len(data.x_valid):  # the default takes all of a smaller stand-in's
+        raise UserError(f"Parzen: {valid} validation images asked for, {data.name} has {len(data.x_valid)}")
     result = parzen_evaluate(blocks, data.floats("valid", device)[:valid], data.floats("test", device),
                              sigma_grid(grid))
     key = parzen_name(result.n_samples, valid, grid)

@@ -15,6 +15,7 @@ unlabelled ones to the whole prior.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import torch
 import torch.nn.functional as F
@@ -23,7 +24,7 @@ from torch import nn
 from aae import priors
 from aae.models.adversarial import discriminator_loss, frozen, generator_loss, step
 from aae.models.base import DataInfo, Model
-from aae.models.networks import autoencoder_optimizers, init_normal_, mlp
+from aae.models.networks import OPTIMIZERS, autoencoder_optimizers, init_normal_, mlp
 from aae.registry import register_model
 
 ENCODERS = ("deterministic", "gaussian", "universal")
@@ -51,6 +52,10 @@ class AAEConfig:
     batch_size: int = 100
     epochs: int = 1000
     steps_per_epoch: int = 0
+    choices: ClassVar[dict] = {"encoder": ENCODERS, "prior": PRIORS, "optimizer": OPTIMIZERS}
+
+    def problems(self) -> list[str]:
+        return [f"the {self.prior} prior is 2-D: set z_dim=2"] if self.prior != "gaussian" and self.z_dim != 2 else []
 
     @classmethod
     def for_budget(cls, budget: str) -> "AAEConfig":
@@ -66,10 +71,6 @@ class AAEConfig:
 class AAE(Model):
     def __init__(self, config: AAEConfig, info: DataInfo, device="cpu"):
         c, h = config, list(config.hidden)
-        if c.encoder not in ENCODERS or c.prior not in PRIORS:
-            raise ValueError(f"encoder must be one of {ENCODERS} and prior one of {PRIORS}")
-        if c.prior != "gaussian" and c.z_dim != 2:
-            raise ValueError(f"the {c.prior} prior is 2-D; set z_dim=2")
         self.config, self.n_classes = c, info.n_classes
         self.streams = ("unlabelled", "labelled") if c.label_conditioned else ("unlabelled",)
         enc_in = info.input_dim + (c.noise_dim if c.encoder == "universal" else 0)

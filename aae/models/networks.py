@@ -56,6 +56,9 @@ def autoencoder_optimizers(config, encoder: nn.Module, decoder: nn.Module, discr
     }
 
 
+OPTIMIZERS = ("adam", "sgd")
+
+
 def make_optimizer(kind: str, params, lr: float, momentum: float) -> torch.optim.Optimizer:
     """'sgd' = SGD with momentum (the paper's recipe); 'adam' = Adam with beta1 = momentum."""
     if kind == "sgd":

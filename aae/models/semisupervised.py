@@ -15,6 +15,7 @@ benchmarks/table2.py applies them to its SVHN column.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import torch
 import torch.nn.functional as F
@@ -23,7 +24,7 @@ from torch import nn
 from aae import priors
 from aae.models.adversarial import discriminator_loss, frozen, generator_loss, step
 from aae.models.base import DataInfo, Model
-from aae.models.networks import Standardize, init_normal_, make_optimizer, mlp, params_of
+from aae.models.networks import OPTIMIZERS, Standardize, init_normal_, make_optimizer, mlp, params_of
 from aae.registry import register_model
 
 
@@ -49,6 +50,7 @@ class SemiSupervisedAAEConfig:
     batch_size: int = 100
     epochs: int = 5
     steps_per_epoch: int = 0  # one pass over the unlabelled images
+    choices: ClassVar[dict] = {"optimizer": OPTIMIZERS}
 
     @classmethod
     def for_budget(cls, budget: str) -> "SemiSupervisedAAEConfig":

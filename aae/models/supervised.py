@@ -6,6 +6,7 @@ then the encoder as generator). Used for Figure 7: one style per row, digits 0-9
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import torch
 import torch.nn.functional as F
@@ -14,7 +15,7 @@ from torch import nn
 from aae import priors
 from aae.models.adversarial import discriminator_loss, frozen, generator_loss, step
 from aae.models.base import DataInfo, Model
-from aae.models.networks import autoencoder_optimizers, init_normal_, mlp
+from aae.models.networks import OPTIMIZERS, autoencoder_optimizers, init_normal_, mlp
 from aae.registry import register_model
 
 
@@ -33,6 +34,7 @@ class SupervisedAAEConfig:
     batch_size: int = 100
     epochs: int = 5
     steps_per_epoch: int = 0
+    choices: ClassVar[dict] = {"optimizer": OPTIMIZERS}
 
     @classmethod
     def for_budget(cls, budget: str) -> "SupervisedAAEConfig":
