@@ -19,7 +19,7 @@ from aae.validation import check_config
 
 BUDGETS = ("smoke", "cpu", "paper")
 # Fields the generic training loop reads from every model's config.
-LOOP_FIELDS = ("epochs", "steps_per_epoch", "batch_size")
+LOOP_FIELDS = ("epochs", "steps_per_epoch", "batch_size", "precision")
 # Modules whose import registers the built-in models.
 _BUILTIN_MODULES = ("baselines", "aae.models")
 

@@ -61,6 +61,14 @@ def _set_rng_state(state: dict) -> None:
         torch.cuda.set_rng_state_all(state["cuda"])
 
 
+def precision_context(precision: str, device):
+    """bf16: matrix products in bfloat16 under autocast, weights and optimizer state in float32.
+    The cast cache is off: an update steps several optimizers, and a cached bfloat16 copy would
+    keep the weights from before an earlier phase's step."""
+    return torch.autocast(torch.device(device).type, dtype=torch.bfloat16, enabled=precision == "bf16",
+                          cache_enabled=False)
+
+
 def load_checkpoint(path: Path, device) -> dict:
     """A checkpoint, loaded with weights_only=True: a file planted in a runs directory (a shared
     filesystem, say) is refused, never executed. Anything unreadable is a DamagedRunFile naming it."""
@@ -220,7 +228,9 @@ def _train(spec: JobSpec, run: RunDir, data_dir, progress: bool) -> dict:
         t0 = time.perf_counter()
         sums: dict[str, float] = defaultdict(float)
         for batch in epoch_batches(model.streams, x, y, labelled, cfg.batch_size, steps, spec.seed, epoch):
-            for k, v in model.update(batch).items():
+            with precision_context(cfg.precision, device):
+                losses = model.update(batch)
+            for k, v in losses.items():
                 sums[k] += v
         wall += time.perf_counter() - t0
         history.append({"epoch": epoch + 1, **{k: v / steps for k, v in sums.items()}})

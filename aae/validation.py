@@ -18,6 +18,8 @@ from aae.errors import UserError
 
 # int fields that may be 0 (every other int must be at least 1)
 ZERO_ALLOWED = {"steps_per_epoch": "0 = one pass over the training images", "ae_epochs": "0 = no autoencoder stage"}
+# string fields every config has, read by the training loop
+LOOP_CHOICES = {"precision": ("fp32", "bf16")}
 # float fields that may be 0 (every learning rate, scale and std must be positive)
 NONNEGATIVE_FLOATS = ("input_noise", "alpha_scale")
 
@@ -58,7 +60,7 @@ def _field_problem(name: str, value: Any, choices: dict) -> str | None:
 
 def problems_of(config: Any) -> list[str]:
     """Everything wrong with a config, as short phrases; [] for a valid one."""
-    choices = getattr(config, "choices", {})
+    choices = {**LOOP_CHOICES, **getattr(config, "choices", {})}
     found = [p for f in dataclasses.fields(config)
              if (p := _field_problem(f.name, getattr(config, f.name), choices)) is not None]
     if not found and callable(getattr(config, "problems", None)):

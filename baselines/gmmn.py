@@ -18,7 +18,7 @@ from torch import nn
 
 from aae.models.adversarial import step
 from aae.models.base import DataInfo, Model
-from aae.models.networks import mlp
+from aae.models.networks import make_optimizer, mlp, params_of
 from aae.registry import register_model
 
 
@@ -46,6 +46,7 @@ class GMMNConfig:
     batch_size: int = 1000  # the generator's MMD minibatch; the autoencoder uses it too
     epochs: int = 10
     steps_per_epoch: int = 0
+    precision: str = "fp32"  # "bf16": bfloat16 autocast, float32 weights (a lever of benchmarks/perf.py)
 
     def problems(self) -> list[str]:
         return [f"ae_epochs={self.ae_epochs} must not exceed epochs={self.epochs}"] if self.ae_epochs > self.epochs else []
@@ -77,9 +78,8 @@ class GMMNAE(Model):
         }).to(device)
         self.nets.register_buffer("updates", torch.zeros((), dtype=torch.long, device=device))
         self.optimizers = {
-            "autoencoder": torch.optim.Adam([*self.nets["encoder"].parameters(), *self.nets["decoder"].parameters()],
-                                            lr=c.ae_lr),
-            "generator": torch.optim.Adam(self.nets["generator"].parameters(), lr=c.gen_lr),
+            "autoencoder": make_optimizer("adam", params_of(self.nets["encoder"], self.nets["decoder"]), c.ae_lr),
+            "generator": make_optimizer("adam", self.nets["generator"].parameters(), c.gen_lr),
         }
 
     def noise(self, n: int, device="cpu", generator=None) -> torch.Tensor:

@@ -18,7 +18,7 @@ from torch import nn
 
 from aae.models.adversarial import step
 from aae.models.base import DataInfo, Model
-from aae.models.networks import mlp
+from aae.models.networks import make_optimizer, mlp
 from aae.registry import register_model
 
 
@@ -31,6 +31,7 @@ class M2Config:
     batch_size: int = 100
     epochs: int = 1
     steps_per_epoch: int = 0
+    precision: str = "fp32"  # "bf16": bfloat16 autocast, float32 weights (a lever of benchmarks/perf.py)
 
     @classmethod
     def for_budget(cls, budget: str) -> "M2Config":
@@ -55,7 +56,7 @@ class M2(Model):
             "encoder": mlp([d + k, *h, 2 * c.z_dim]),  # q(z|x,y): mean and log-variance
             "decoder": mlp([c.z_dim + k, *h, d]),  # p(x|y,z): Bernoulli logits
         }).to(device)
-        self.optimizers = {"all": torch.optim.Adam(self.nets.parameters(), lr=c.lr)}
+        self.optimizers = {"all": make_optimizer("adam", self.nets.parameters(), c.lr)}
 
     def _neg_elbo(self, x: torch.Tensor, y_onehot: torch.Tensor) -> torch.Tensor:
         """L(x, y) per example, one reparameterised sample of z."""

@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from aae.models.base import DataInfo, Model
-from aae.models.networks import mlp
+from aae.models.networks import make_optimizer, mlp
 from aae.registry import register_model
 
 
@@ -24,6 +24,7 @@ class NNBaselineConfig:
     batch_size: int = 100
     epochs: int = 10
     steps_per_epoch: int = 500  # one "epoch" = 500 updates = 50,000 images seen, in every setting
+    precision: str = "fp32"  # "bf16": bfloat16 autocast, float32 weights (a lever of benchmarks/perf.py)
 
     @classmethod
     def for_budget(cls, budget: str) -> "NNBaselineConfig":
@@ -40,7 +41,7 @@ class NNBaseline(Model):
 
     def __init__(self, config: NNBaselineConfig, info: DataInfo, device="cpu"):
         self.nets = nn.ModuleDict({"classifier": mlp([info.input_dim, *config.hidden, info.n_classes])}).to(device)
-        self.optimizers = {"classifier": torch.optim.Adam(self.nets.parameters(), lr=config.lr)}
+        self.optimizers = {"classifier": make_optimizer("adam", self.nets.parameters(), config.lr)}
 
     def update(self, batch):
         net, opt = self.nets["classifier"], self.optimizers["classifier"]

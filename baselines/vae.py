@@ -20,7 +20,7 @@ from torch import nn
 from aae import priors
 from aae.models.adversarial import step
 from aae.models.base import DataInfo, Model
-from aae.models.networks import mlp
+from aae.models.networks import make_optimizer, mlp
 from aae.registry import register_model
 
 PRIORS = ("gaussian", "mixture")
@@ -35,6 +35,7 @@ class VAEConfig:
     batch_size: int = 100
     epochs: int = 10
     steps_per_epoch: int = 0
+    precision: str = "fp32"  # "bf16": bfloat16 autocast, float32 weights (a lever of benchmarks/perf.py)
     choices: ClassVar[dict] = {"prior": PRIORS}
 
     def problems(self) -> list[str]:
@@ -60,7 +61,7 @@ class VAE(Model):
             "encoder": mlp([info.input_dim, *h, 2 * c.z_dim]),  # mean and log-variance
             "decoder": mlp([c.z_dim, *h, info.input_dim]),  # Bernoulli logits
         }).to(device)
-        self.optimizers = {"all": torch.optim.Adam(self.nets.parameters(), lr=c.lr)}
+        self.optimizers = {"all": make_optimizer("adam", self.nets.parameters(), c.lr)}
 
     def _posterior(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         mean, log_var = self.nets["encoder"](x).chunk(2, dim=1)

@@ -63,8 +63,10 @@ def parzen(model, data, device, seed: int, samples: int, valid: int = PARZEN_VAL
     """Parzen log-likelihood of the test images under `samples` samples of the model."""
     if not hasattr(model, "sample"):
         raise UserError(f"{type(model).__name__} has no sample(); the Parzen evaluation needs one")
-    generator = torch.Generator().manual_seed(derive_seed(seed, "parzen samples"))
-    blocks = (model.sample(min(SAMPLE_BLOCK, samples - i), generator) for i in range(0, samples, SAMPLE_BLOCK))
+    def blocks():  # the same samples each call: the evaluation reads them twice (valid, then test images)
+        generator = torch.Generator().manual_seed(derive_seed(seed, "parzen samples"))
+        return (model.sample(min(SAMPLE_BLOCK, samples - i), generator) for i in range(0, samples, SAMPLE_BLOCK))
+
     return parzen_of_centres(blocks, data, device, valid, grid)
 
 

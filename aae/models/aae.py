@@ -52,6 +52,7 @@ class AAEConfig:
     batch_size: int = 100
     epochs: int = 1000
     steps_per_epoch: int = 0
+    precision: str = "fp32"  # "bf16": bfloat16 autocast, float32 weights (a lever of benchmarks/perf.py)
     choices: ClassVar[dict] = {"encoder": ENCODERS, "prior": PRIORS, "optimizer": OPTIMIZERS}
 
     def problems(self) -> list[str]:

@@ -59,10 +59,14 @@ def autoencoder_optimizers(config, encoder: nn.Module, decoder: nn.Module, discr
 OPTIMIZERS = ("adam", "sgd")
 
 
-def make_optimizer(kind: str, params, lr: float, momentum: float) -> torch.optim.Optimizer:
-    """'sgd' = SGD with momentum (the paper's recipe); 'adam' = Adam with beta1 = momentum."""
+def make_optimizer(kind: str, params, lr: float, momentum: float = 0.9) -> torch.optim.Optimizer:
+    """'sgd' = SGD with momentum (the paper's recipe); 'adam' = Adam with beta1 = momentum.
+
+    Fused: one kernel updates every parameter (on CPU as on CUDA) instead of a Python loop of
+    small ops per tensor; the same update, about 1.2x faster steps for the AAEs on 2 cores
+    (benchmarks/perf.py)."""
     if kind == "sgd":
-        return torch.optim.SGD(params, lr=lr, momentum=momentum)
+        return torch.optim.SGD(params, lr=lr, momentum=momentum, fused=True)
     if kind == "adam":
-        return torch.optim.Adam(params, lr=lr, betas=(momentum, 0.999))
+        return torch.optim.Adam(params, lr=lr, betas=(momentum, 0.999), fused=True)
     raise ValueError(f"unknown optimizer {kind!r}: use 'adam' or 'sgd'")

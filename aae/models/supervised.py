@@ -34,6 +34,7 @@ class SupervisedAAEConfig:
     batch_size: int = 100
     epochs: int = 5
     steps_per_epoch: int = 0
+    precision: str = "fp32"  # "bf16": bfloat16 autocast, float32 weights (a lever of benchmarks/perf.py)
     choices: ClassVar[dict] = {"optimizer": OPTIMIZERS}
 
     @classmethod

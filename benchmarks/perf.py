@@ -1,0 +1,304 @@
+"""Performance: the training step of every Table 1 and Table 2 model and the Parzen evaluator,
+each as a ratio against a reference measured in the same run (this machine's GEMM rates, the
+code's earlier approach), median of several repeats. Writes results/perf.md.
+
+    python -m benchmarks.perf                      # about 6 minutes on 2 cores
+    python -m benchmarks.perf --quick              # seconds: tiny sizes, to check the script runs
+
+Measure on an idle machine: a second process on the cores halves every rate.
+
+Training step: one `update()` of each model at the paper's sizes (the cpu budget's config, batch
+as configured) on random MNIST-shaped batches, with the levers of the performance issue:
+  before    the optimizers as they were (a Python loop per tensor: foreach and fused off)
+  fused     fused Adam/SGD kernels (the default now)
+  bf16      fused + bfloat16 autocast (`--set precision=bf16`; float32 master weights)
+  1 thread  fused, torch.set_num_threads(1): each of 2 workers' share of the machine
+FLOPs per step are counted from the matrix products' shapes (torch.utils.flop_counter).
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import multiprocessing
+import resource
+import statistics
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import torch
+from scipy.special import logsumexp
+from tabulate import tabulate
+
+from aae import io
+from aae.eval.parzen import DEFAULT_SIGMAS, parzen_evaluate
+from aae.models.base import DataInfo
+from aae.provenance import device_name, git_sha
+from aae.registry import config_for, get_model
+from aae.train import precision_context
+
+MODELS = ("aae", "vae", "gan", "gmmn_ae", "nn_baseline", "m2", "ssaae")
+MNIST_TRAIN = 50_000
+
+
+def timed(fn, repeats: int) -> float:
+    """Median seconds of fn() over repeats (after one warm-up call)."""
+    fn()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+# -- this machine's matrix-product rates ---------------------------------------------------------
+
+def gemm_rate(dtype: torch.dtype, m: int, k: int, n: int, repeats: int) -> float:
+    """FLOP/s of (m x k) @ (k x n) in dtype, the shapes of a step or of Parzen's distances."""
+    a, b = torch.randn(m, k).to(dtype), torch.randn(k, n).to(dtype)
+    reps = max(1, int(2e9 // (2 * m * k * n)))
+    seconds = timed(lambda: [a @ b for _ in range(reps)], repeats)
+    return 2 * m * k * n * reps / seconds
+
+
+# -- the training step ---------------------------------------------------------------------------
+
+def _model(name: str, fused: bool):
+    torch.manual_seed(0)
+    config = config_for(name, "cpu")
+    info = DataInfo(784, 10, MNIST_TRAIN, 100, torch.full((784,), 0.13), torch.full((784,), 0.31))
+    model = get_model(name).cls(config, info, "cpu")
+    if not fused:  # the optimizers as they were before: a loop of small ops per tensor
+        for opt in model.optimizers.values():
+            for group in opt.param_groups:
+                group["fused"], group["foreach"] = None, False
+            opt.defaults["fused"], opt.defaults["foreach"] = None, False
+    batch = {"x": torch.rand(config.batch_size, 784), "x_lab": torch.rand(config.batch_size, 784),
+             "y_lab": torch.randint(0, 10, (config.batch_size,))}
+    return model, config, batch
+
+
+def step_seconds(name: str, fused: bool, precision: str, steps: int, repeats: int) -> float:
+    model, _, batch = _model(name, fused)
+
+    def run():
+        for _ in range(steps):
+            with precision_context(precision, "cpu"):
+                model.update(batch)
+
+    return timed(run, repeats) / steps
+
+
+def step_flops(name: str) -> float:
+    from torch.utils.flop_counter import FlopCounterMode
+
+    model, _, batch = _model(name, True)
+    model.update(batch)  # past any first-step special case
+    with FlopCounterMode(display=False) as counter:
+        model.update(batch)
+    return float(counter.get_total_flops())
+
+
+def training_rows(models, steps: int, repeats: int, rates: dict) -> list[list]:
+    rows = []
+    for name in models:
+        config = config_for(name, "cpu")
+        steps_per_epoch = config.steps_per_epoch or MNIST_TRAIN // config.batch_size
+        flops = step_flops(name)
+        t = {"before": step_seconds(name, False, "fp32", steps, repeats),
+             "fused": step_seconds(name, True, "fp32", steps, repeats),
+             "bf16": step_seconds(name, True, "bf16", steps, repeats)}
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            t["1 thread"] = step_seconds(name, True, "fp32", steps, repeats)
+        finally:
+            torch.set_num_threads(threads)
+        best = min(t["fused"], t["bf16"])
+        rows.append([name, f"{flops / 1e9:.2f}", f"{1 / t['before']:.1f}", f"{1 / t['fused']:.1f}",
+                     f"{1 / t['bf16']:.1f}", f"{t['before'] / t['fused']:.2f}x", f"{t['before'] / t['bf16']:.2f}x",
+                     f"{flops / t['fused'] / rates['fp32 step']:.2f}", f"{flops / t['bf16'] / rates['bf16 step']:.2f}",
+                     f"{1 / t['1 thread']:.1f}", f"{steps_per_epoch * t['before']:.0f} / {steps_per_epoch * best:.0f}",
+                     f"{config.epochs}: {config.epochs * steps_per_epoch * t['before'] / 60:.1f} / "
+                     f"{config.epochs * steps_per_epoch * best / 60:.1f}"])
+        print(f"perf: {name}: " + ", ".join(f"{k} {1 / v:.1f} steps/s" for k, v in t.items()), file=sys.stderr)
+    return rows
+
+
+# -- Parzen ---------------------------------------------------------------------------------------
+
+def parzen_two_pass_float64(samples: np.ndarray, valid: np.ndarray, test: np.ndarray, sigmas) -> float:
+    """The straightforward reference: float64 numpy, every sigma on the validation images, then the
+    chosen sigma on the test images (scipy's logsumexp)."""
+    def ll(x, sigma_list):
+        d2 = (x ** 2).sum(1)[:, None] + (samples ** 2).sum(1)[None, :] - 2 * x @ samples.T
+        return np.stack([logsumexp(-d2 / (2 * s * s), axis=1) - math.log(len(samples))
+                         - x.shape[1] * math.log(s * math.sqrt(2 * math.pi)) for s in sigma_list], 1)
+
+    best = sigmas[int(ll(valid, sigmas).mean(0).argmax())]
+    return float(ll(test, [best])[:, 0].mean())
+
+
+def parzen_one_pass_float64(samples: torch.Tensor, valid: torch.Tensor, test: torch.Tensor, sigmas) -> float:
+    """The harness's approach before: one pass, float64, every sigma for the validation and test
+    images alike (a running log-sum-exp per image and sigma)."""
+    x = torch.cat([valid, test]).double()
+    mu = samples.double()
+    inv = [1.0 / (2 * s * s) for s in sigmas]
+    run_max = torch.full((len(x), len(sigmas)), -math.inf, dtype=torch.float64)
+    run_sum = torch.zeros_like(run_max)
+    x_sq, mu_sq = x.pow(2).sum(1, keepdim=True), mu.pow(2).sum(1)
+    for i in range(0, len(x), 2000):
+        rows = slice(i, i + 2000)
+        dist = (x_sq[rows] + mu_sq - 2.0 * x[rows] @ mu.T).clamp_min_(0.0)
+        for j in range(len(sigmas)):
+            a = dist * -inv[j]
+            new_max = torch.maximum(run_max[rows, j], a.max(1).values)
+            run_sum[rows, j] = run_sum[rows, j] * torch.exp(run_max[rows, j] - new_max) + \
+                torch.exp(a - new_max[:, None]).sum(1)
+            run_max[rows, j] = new_max
+    log_norm = torch.tensor([x.shape[1] * math.log(s * math.sqrt(2 * math.pi)) for s in sigmas], dtype=torch.float64)
+    ll = run_max + run_sum.log() - math.log(len(mu)) - log_norm
+    best = int(ll[: len(valid)].mean(0).argmax())
+    return float(ll[len(valid):, best].mean())
+
+
+def parzen_images(n_samples: int, n_valid: int, n_test: int):
+    """MNIST's validation and test images when cached (and its training images as the 'samples':
+    a realistic spread of distances); uniform noise otherwise."""
+    try:
+        from aae.data import load_dataset
+
+        data = load_dataset("mnist")
+        if len(data.x_train) >= n_samples:
+            return (data.floats("train")[:n_samples], data.floats("valid")[:n_valid], data.floats("test")[:n_test],
+                    "MNIST (training images as samples)")
+    except Exception:  # noqa: BLE001  (no MNIST here: the timing does not depend on the pixels)
+        pass
+    g = torch.Generator().manual_seed(0)
+    return (torch.rand(n_samples, 784, generator=g), torch.rand(n_valid, 784, generator=g),
+            torch.rand(n_test, 784, generator=g), "uniform noise")
+
+
+def parzen_rows(n_samples: int, n_valid: int, n_test: int, repeats: int, rates: dict) -> tuple[list, str]:
+    samples, valid, test, what = parzen_images(n_samples, n_valid, n_test)
+    sigmas = list(DEFAULT_SIGMAS)
+    ours = parzen_evaluate([samples], valid, test, sigmas)
+    t_ours = timed(lambda: parzen_evaluate([samples], valid, test, sigmas), repeats)
+    t_two = timed(lambda: parzen_two_pass_float64(samples.double().numpy(), valid.double().numpy(),
+                                                  test.double().numpy(), sigmas), max(1, repeats // 2))
+    t_one = timed(lambda: parzen_one_pass_float64(samples, valid, test, sigmas), max(1, repeats // 2))
+    exact = parzen_one_pass_float64(samples, valid, test, sigmas)
+    gemm_flops = 2 * (n_valid + n_test) * n_samples * 784
+    rows = [["float32, two passes (ours)", f"{t_ours:.2f}", "1.00x", f"{gemm_flops / t_ours / rates['fp32 parzen']:.2f}",
+             f"{ours.test_mean:.4f}"],
+            ["float64 numpy, two passes (reference)", f"{t_two:.2f}", f"{t_two / t_ours:.1f}x", "-", "-"],
+            ["float64, one pass, every sigma on both sets (before)", f"{t_one:.2f}", f"{t_one / t_ours:.1f}x", "-",
+             f"{exact:.4f}"]]
+    note = (f"{n_samples:,} samples x ({n_valid:,} valid + {n_test:,} test images) x 784, {len(sigmas)} sigmas, on "
+            f"{what}; ours minus the float64 path: {ours.test_mean - exact:+.5f} nats")
+    return rows, note
+
+
+def _parzen_child(n_samples: int, queue) -> None:
+    _, valid, test, _ = parzen_images(10, 1000, 10_000)
+    g_seed = 0
+
+    def blocks():
+        g = torch.Generator().manual_seed(g_seed)
+        return (torch.rand(min(10_000, n_samples - i), 784, generator=g) for i in range(0, n_samples, 10_000))
+
+    t0 = time.perf_counter()
+    parzen_evaluate(blocks, valid, test)
+    queue.put((time.perf_counter() - t0, peak_resident_mb()))
+
+
+def peak_resident_mb() -> float:
+    """This process's own high-water mark (VmHWM). Not getrusage's ru_maxrss, which a spawned
+    child inherits from its parent's size at fork time."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def parzen_scaling(counts: list[int]) -> list[list]:
+    """Wall time and peak resident memory of a whole evaluation (fresh process each), model
+    sampling replaced by uniform noise; the last two counts give the slope to 10M."""
+    ctx = multiprocessing.get_context("spawn")
+    rows, points = [], []
+    for n in counts:
+        queue = ctx.Queue()
+        p = ctx.Process(target=_parzen_child, args=(n, queue))
+        p.start()
+        seconds, peak_mb = queue.get()
+        p.join()
+        points.append((n, seconds))
+        rows.append([f"{n:,}", f"{seconds:.1f}", f"{peak_mb:.0f}"])
+        print(f"perf: parzen at {n:,} samples: {seconds:.1f} s, peak {peak_mb:.0f} MB", file=sys.stderr)
+    (n0, t0), (n1, t1) = points[-2], points[-1]
+    slope = (t1 - t0) / (n1 - n0)
+    rows.append(["10,000,000 (extrapolated)", f"{t1 + slope * (10_000_000 - n1):.0f}",
+                 f"(slope {slope * 1e6:.1f} s per million samples)"])
+    return rows
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="benchmarks.perf", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="tiny sizes and one repeat: checks the script, measures nothing")
+    p.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS)
+    p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--steps", type=int, default=10, help="updates per timed repeat")
+    p.add_argument("--results-dir", type=Path, default=Path("results"))
+    args = p.parse_args(argv)
+    started = time.time()
+    repeats, steps = (1, 1) if args.quick else (args.repeats, args.steps)
+    models = args.models[:1] if args.quick else args.models
+    n_samples, n_valid, n_test = (500, 50, 100) if args.quick else (10_000, 1000, 10_000)
+
+    rates = {"fp32 step": gemm_rate(torch.float32, 100, 1000, 1000, repeats),
+             "bf16 step": gemm_rate(torch.bfloat16, 100, 1000, 1000, repeats),
+             "fp32 parzen": gemm_rate(torch.float32, 2000, 784, 10_000 if not args.quick else 500, repeats)}
+    print("perf: GEMM " + ", ".join(f"{k} {v / 1e9:.0f} GFLOP/s" for k, v in rates.items()), file=sys.stderr)
+    train = training_rows(models, steps, repeats, rates)
+    parzen, parzen_note = parzen_rows(n_samples, n_valid, n_test, repeats, rates)
+    scaling = parzen_scaling([20_000, 40_000] if args.quick else [100_000, 1_000_000])
+
+    lines = ["# Performance on this machine", "",
+             "Generated by `aae-bench`; do not edit by hand: re-run the command below to change it.", "",
+             tabulate([["command", f"`python -m benchmarks.perf {' '.join(argv if argv is not None else sys.argv[1:])}`"],
+                       ["git sha", git_sha()], ["date", datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")],
+                       ["device", device_name("cpu")], ["torch", torch.__version__],
+                       ["GEMM rates measured now", ", ".join(f"{k} {v / 1e9:.0f} GFLOP/s" for k, v in rates.items())],
+                       ["this command's wall time", f"{(time.time() - started) / 60:.1f} min"]],
+                      headers=["", ""], tablefmt="github"), "",
+             "## Training step (cpu budget's config, paper's layer sizes)", "",
+             tabulate(train, headers=["Model", "GFLOP/step", "steps/s before", "steps/s fused", "steps/s bf16",
+                                      "fused / before", "bf16 / before", "fused rate / fp32 GEMM",
+                                      "bf16 rate / bf16 GEMM", "steps/s 1 thread", "s/epoch before / best",
+                                      "cpu epochs: min/run before / best"], tablefmt="github",
+                      disable_numparse=True), "",
+             f"Median of {repeats} repeats of {steps} updates. `fused` is the default now; `bf16` is `--set "
+             "precision=bf16`, not a default until its 5-seed tables match fp32's within the seed spread. "
+             "`1 thread`: one of two workers. Rates / GEMM: the step's FLOP rate over this machine's matrix-product "
+             "rate at a step's shapes (1 = every cycle in GEMMs).", "",
+             "## Parzen window", "",
+             tabulate(parzen, headers=["Implementation", "seconds", "slower than ours", "GEMM rate / fp32 GEMM",
+                                       "test mean (nats)"], tablefmt="github", disable_numparse=True), "",
+             parzen_note, "",
+             "Whole evaluations in a fresh process (sampling replaced by noise; 1,000 valid + 10,000 test images):", "",
+             tabulate(scaling, headers=["samples", "seconds", "peak resident MB"], tablefmt="github",
+                      disable_numparse=True), ""]
+    out = args.results_dir / ("perf-quick.md" if args.quick else "perf.md")
+    io.write_text(out, "\n".join(lines))
+    print("\n".join(lines))
+    print(f"wrote {out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,68 @@
+"""The performance levers compute the same function: one update from the same state, the fast
+path against the plain one, parameters compared with a stated tolerance."""
+import copy
+
+import numpy as np
+import pytest
+import torch
+
+from aae.eval.parzen import parzen_evaluate
+from aae.models.base import DataInfo
+from aae.registry import config_for, get_model
+from aae.train import precision_context
+from benchmarks.perf import parzen_one_pass_float64, parzen_two_pass_float64
+
+INFO = DataInfo(784, 10, 600, 100, torch.full((784,), 0.13), torch.full((784,), 0.31))
+
+
+def model_and_batch(name):
+    torch.manual_seed(0)
+    config = config_for(name, "smoke", ["hidden=[64, 64]"] if name != "gmmn_ae" else [])
+    model = get_model(name).cls(config, INFO, "cpu")
+    g = torch.Generator().manual_seed(1)
+    batch = {"x": torch.rand(config.batch_size, 784, generator=g), "x_lab": torch.rand(32, 784, generator=g),
+             "y_lab": torch.randint(0, 10, (32,), generator=g)}
+    return model, batch
+
+
+def one_step(model, batch, precision="fp32"):
+    torch.manual_seed(2)  # the same noise and dropout draws on both paths
+    with precision_context(precision, "cpu"):
+        model.update(batch)
+    return {k: v.clone() for k, v in model.nets.state_dict().items()}
+
+
+@pytest.mark.parametrize("name", ["ssaae", "nn_baseline"])
+def test_fused_optimizers_take_the_same_step_as_the_plain_loop(name):
+    model, batch = model_and_batch(name)
+    plain = copy.deepcopy(model)
+    for opt in plain.optimizers.values():
+        for group in opt.param_groups:
+            group["fused"], group["foreach"] = None, False
+    fast, slow = one_step(model, batch), one_step(plain, batch)
+    for k in fast:  # float32 rounding only: a fused kernel orders its arithmetic differently
+        torch.testing.assert_close(fast[k], slow[k], rtol=1e-5, atol=1e-6)
+
+
+def test_a_bf16_step_stays_within_one_adam_step_of_the_fp32_step():
+    """Adam's first step moves each weight by about lr whatever the gradient's size, so bfloat16
+    matrix products can differ from float32 by at most the sum of the learning rates of the
+    phases that touch a weight (twice, for a flipped sign); almost all weights agree far closer."""
+    model, batch = model_and_batch("ssaae")
+    twin = copy.deepcopy(model)
+    fp32, bf16 = one_step(model, batch), one_step(twin, batch, "bf16")
+    c = model.config
+    bound = 2 * (c.recon_lr + c.adv_lr + c.cls_lr) + 1e-6
+    diffs = torch.cat([(fp32[k] - bf16[k]).abs().flatten() for k in fp32 if fp32[k].is_floating_point()])
+    assert float(diffs.max()) <= bound
+    assert float(diffs.median()) < 0.05 * c.recon_lr
+
+
+def test_the_benchmarks_reference_implementations_agree_with_ours():
+    g = torch.Generator().manual_seed(0)
+    samples, valid, test = (torch.rand(n, 784, generator=g) for n in (300, 40, 80))
+    sigmas = list(np.logspace(-1, 0, 10))
+    ours = parzen_evaluate([samples], valid, test, sigmas).test_mean
+    two_pass = parzen_two_pass_float64(samples.double().numpy(), valid.double().numpy(), test.double().numpy(), sigmas)
+    one_pass = parzen_one_pass_float64(samples, valid, test, sigmas)
+    assert two_pass == pytest.approx(one_pass, abs=1e-9) and ours == pytest.approx(one_pass, abs=1e-3)
