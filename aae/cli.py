@@ -15,6 +15,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
+import torch
+
 from aae import io
 from aae.data import LOADERS, load_dataset
 from aae.errors import DataMissing, UserError
@@ -25,6 +27,7 @@ from aae.runner import EXECUTORS, run_specs
 from aae.runs import RunDir
 from aae.slurm import load_profile
 from aae.spec import JobSpec
+from aae.train import DEVICE_ENV
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -81,6 +84,8 @@ def _common_parser(prog: str, description: str) -> OneLineParser:
                    help="where run directories live ($AAE_RUNS)")
     p.add_argument("--results-dir", type=Path, default=Path("results"), help="where tables and figures/ are written")
     p.add_argument("--data-dir", help="a folder holding dataset files ($AAE_DATA)")
+    p.add_argument("--device", choices=["cpu", "cuda"],
+                   help="where runs train and evaluate (default: cuda when available, else cpu; $AAE_DEVICE)")
     return p
 
 
@@ -101,6 +106,10 @@ def prepare_figure_run(args, make_specs: Callable[[], list[JobSpec]]) -> list[Jo
 
 
 def _check_common(args) -> None:
+    if args.device == "cuda" and not torch.cuda.is_available():
+        raise UserError("--device cuda: no CUDA device is available here")
+    if args.device:
+        os.environ[DEVICE_ENV] = args.device  # read by every run, in this process and in its workers
     if args.budget not in BUDGETS:
         raise UserError(f"unknown budget {args.budget!r}; known: {', '.join(BUDGETS)}")
     if args.executor not in EXECUTORS:

@@ -13,7 +13,6 @@ import signal
 import sys
 import time
 import traceback
-from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -37,8 +36,14 @@ from aae.spec import JobSpec
 KILL_AFTER_EPOCH_ENV = "AAE_KILL_AFTER_EPOCH"
 
 
+# The device every run, evaluation and figure of a command uses ("cpu" or "cuda"); the commands'
+# --device sets it, and worker processes and SLURM jobs inherit it with the environment.
+DEVICE_ENV = "AAE_DEVICE"
+
+
 def default_device() -> torch.device:
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    """$AAE_DEVICE if set, else cuda when one is available."""
+    return torch.device(os.environ.get(DEVICE_ENV) or ("cuda" if torch.cuda.is_available() else "cpu"))
 
 
 def _rng_state() -> dict:
@@ -226,14 +231,15 @@ def _train(spec: JobSpec, run: RunDir, data_dir, progress: bool) -> dict:
                desc=spec.describe(), disable=not progress, unit="epoch")
     for epoch in bar:
         t0 = time.perf_counter()
-        sums: dict[str, float] = defaultdict(float)
+        sums: dict[str, torch.Tensor] = {}  # on the device: read once per epoch, not once per step
         for batch in epoch_batches(model.streams, x, y, labelled, cfg.batch_size, steps, spec.seed, epoch):
             with precision_context(cfg.precision, device):
                 losses = model.update(batch)
-            for k, v in losses.items():
-                sums[k] += v
+            for k, v in losses.items():  # float64, as Python floats summed them before
+                v = torch.as_tensor(v).detach().to(torch.float64)
+                sums[k] = sums[k] + v if k in sums else v
         wall += time.perf_counter() - t0
-        history.append({"epoch": epoch + 1, **{k: v / steps for k, v in sums.items()}})
+        history.append({"epoch": epoch + 1, **{k: float(v) / steps for k, v in sums.items()}})
         bad = [k for k, v in history[-1].items() if not math.isfinite(v)]
         if bad:  # a diverged run must fail, not end in a number
             raise FloatingPointError(f"non-finite {', '.join(bad)} in epoch {epoch + 1}")

@@ -83,8 +83,8 @@ class M2(Model):
         classification = F.cross_entropy(self.nets["classifier"](x_lab), y_lab)
         loss = labelled + unlabelled + self.alpha * classification
         step(self.optimizers["all"], loss, self.nets)
-        return {"loss": loss.item(), "labelled": labelled.item(), "unlabelled": unlabelled.item(),
-                "classification": classification.item()}
+        return {"loss": loss.detach(), "labelled": labelled.detach(), "unlabelled": unlabelled.detach(),
+                "classification": classification.detach()}
 
     @torch.no_grad()
     def predict_proba(self, x):

@@ -51,8 +51,8 @@ class NNBaseline(Model):
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
-        return {"loss": loss.item(),
-                "train_error": 100.0 * (logits.argmax(1) != batch["y_lab"]).float().mean().item()}
+        return {"loss": loss.detach(),
+                "train_error": 100.0 * (logits.argmax(1) != batch["y_lab"]).float().mean()}
 
     @torch.no_grad()
     def predict_proba(self, x):

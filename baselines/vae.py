@@ -82,7 +82,7 @@ class VAE(Model):
         kl = self._kl(z, mean, log_var).mean()
         loss = recon + kl
         step(self.optimizers["all"], loss, self.nets)
-        return {"loss": loss.item(), "reconstruction": recon.item(), "kl": kl.item()}
+        return {"loss": loss.detach(), "reconstruction": recon.detach(), "kl": kl.detach()}
 
     def prior(self, n: int, device="cpu", generator=None) -> torch.Tensor:
         if self.config.prior == "gaussian":

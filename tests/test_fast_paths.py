@@ -66,3 +66,36 @@ def test_the_benchmarks_reference_implementations_agree_with_ours():
     two_pass = parzen_two_pass_float64(samples.double().numpy(), valid.double().numpy(), test.double().numpy(), sigmas)
     one_pass = parzen_one_pass_float64(samples, valid, test, sigmas)
     assert two_pass == pytest.approx(one_pass, abs=1e-9) and ours == pytest.approx(one_pass, abs=1e-3)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device on this machine")
+def test_one_update_on_cuda_moves_the_weights():
+    torch.manual_seed(0)
+    model = get_model("ssaae").cls(config_for("ssaae", "smoke", ["hidden=[64, 64]"]), INFO, "cuda")
+    before = {k: v.clone() for k, v in model.nets.state_dict().items()}
+    batch = {"x": torch.rand(100, 784, device="cuda"), "x_lab": torch.rand(32, 784, device="cuda"),
+             "y_lab": torch.randint(0, 10, (32,), device="cuda")}
+    losses = model.update(batch)
+    assert all(np.isfinite(v) for v in losses.values())
+    assert any(not torch.equal(before[k], v) for k, v in model.nets.state_dict().items())
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a CUDA device")
+def test_device_cuda_without_one_is_a_one_line_error(tmp_path):
+    from tests.conftest import run_cli, smoke_args
+
+    ran = run_cli("benchmarks.table2", *smoke_args(tmp_path, "--device", "cuda"))
+    assert ran.returncode == 2 and ran.stderr.strip().splitlines() == [
+        "benchmarks.table2: error: --device cuda: no CUDA device is available here"]
+
+
+def test_device_cpu_is_what_the_runs_use(tmp_path):
+    import json
+
+    from tests.conftest import run_cli, smoke_args
+
+    ran = run_cli("benchmarks.table2", *smoke_args(tmp_path, "--device", "cpu", "--seeds", "1", "--models",
+                                                   "nn_baseline"))
+    assert ran.returncode == 0, ran.stderr
+    for record in (tmp_path / "runs").glob("*/record.json"):
+        assert json.loads(record.read_text())["provenance"]["device"].startswith("cpu")

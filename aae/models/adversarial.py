@@ -21,13 +21,14 @@ def generator_loss(d: nn.Module, codes: torch.Tensor) -> torch.Tensor:
     return F.binary_cross_entropy_with_logits(fake, torch.ones_like(fake))
 
 
-def step(optimizer: torch.optim.Optimizer, loss: torch.Tensor, nets: nn.Module) -> float:
+def step(optimizer: torch.optim.Optimizer, loss: torch.Tensor, nets: nn.Module) -> torch.Tensor:
     """One update of `optimizer`'s parameters; every gradient of `nets` is cleared first so no
-    phase steps on gradients a previous phase left behind."""
+    phase steps on gradients a previous phase left behind. Returns the loss detached, not as a
+    float: reading it would make the host wait for the device at every step."""
     nets.zero_grad(set_to_none=True)
     loss.backward()
     optimizer.step()
-    return loss.item()
+    return loss.detach()
 
 
 @contextmanager

@@ -33,7 +33,9 @@ class Model:
     nets: nn.ModuleDict
     optimizers: dict[str, torch.optim.Optimizer]
 
-    def update(self, batch: dict[str, torch.Tensor]) -> dict[str, float]:
+    def update(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor | float]:
+        """One minibatch through the paper's phases; returns each loss, detached (0-d tensors on
+        the device, so the step loop never waits for the device; the loop reads them per epoch)."""
         raise NotImplementedError
 
     @property
