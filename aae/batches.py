@@ -10,6 +10,11 @@ import torch
 from aae.seeds import derive_seed
 
 
+def epoch_steps(config, n_train: int) -> int:
+    """Updates per epoch: the config's steps_per_epoch, or 0 = one pass over the training images."""
+    return config.steps_per_epoch or n_train // config.batch_size
+
+
 def _stream(pool: np.ndarray, n_batches: int, batch_size: int, seed: int) -> np.ndarray:
     """n_batches x batch_size indices from `pool`: successive shuffles of it, cut into batches.
     A pool smaller than a batch (100 labels, batch 100) is simply reshuffled as often as needed."""

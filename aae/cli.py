@@ -23,7 +23,7 @@ from aae.errors import DataMissing, UserError
 from aae.provenance import git_sha
 from aae.registry import BUDGETS, get_model
 from aae.results import TableLayout, describe_config, load_rows, render, summarize
-from aae.runner import EXECUTORS, run_specs
+from aae.runner import EXECUTORS, check_executor, run_specs
 from aae.runs import RunDir
 from aae.slurm import load_profile
 from aae.spec import JobSpec
@@ -112,8 +112,7 @@ def _check_common(args) -> None:
         os.environ[DEVICE_ENV] = args.device  # read by every run, in this process and in its workers
     if args.budget not in BUDGETS:
         raise UserError(f"unknown budget {args.budget!r}; known: {', '.join(BUDGETS)}")
-    if args.executor not in EXECUTORS:
-        raise UserError(f"unknown executor {args.executor!r}; known: {', '.join(EXECUTORS)}")
+    check_executor(args.executor)
     _check_writable(args.results_dir, "results directory")
     _check_writable(args.runs_dir, "runs directory")
 

@@ -1,6 +1,13 @@
 """Errors a user can fix. The command-line entry points print them as one line and exit 2."""
 
 
+def line_of(error: BaseException | str, last: bool = True, default: str = "") -> str:
+    """The last (or first) non-empty line of an error or a program's output: what a table cell or
+    a one-line message shows of it."""
+    lines = str(error).strip().splitlines()
+    return (lines[-1] if last else lines[0]) if lines else default
+
+
 class UserError(Exception):
     """Bad input or missing resource: reported in one line, exit status 2, nothing is written."""
 

@@ -16,6 +16,17 @@ def gaussian(n: int, dim: int, std: float = 1.0, device="cpu", generator: torch.
     return std * torch.randn(n, dim, generator=generator).to(device)
 
 
+def uniform(n: int, dim: int, device="cpu", generator: torch.Generator | None = None) -> torch.Tensor:
+    """U(-1, 1)^dim: the noise the GAN's and GMMN's generators start from."""
+    return (torch.rand(n, dim, generator=generator) * 2 - 1).to(device)
+
+
+def swiss_roll_point(u: torch.Tensor) -> torch.Tensor:
+    """The Swiss roll at positions u in [0, 1]: r = 3 sqrt(u), theta = 4 pi sqrt(u) (section 2.3, u)."""
+    r, theta = 3 * u.sqrt(), 4 * torch.pi * u.sqrt()
+    return torch.stack([r * theta.cos(), r * theta.sin()], 1)
+
+
 def categorical(n: int, n_classes: int, device="cpu", generator: torch.Generator | None = None) -> torch.Tensor:
     """One-hot vectors of uniformly drawn classes: the prior of the AAE's label head."""
     return F.one_hot(torch.randint(n_classes, (n,), generator=generator), n_classes).float().to(device)
@@ -46,8 +57,7 @@ def swiss_roll(n: int, labels: torch.Tensor | None = None, n_components: int = 1
     point r (cos theta, sin theta); label k owns the k-th tenth of the roll."""
     k = _components(n, labels, n_components, device, generator)
     u = (torch.rand(len(k), generator=generator).to(device) + k.float()) / n_components
-    r, theta = 3 * u.sqrt(), 4 * torch.pi * u.sqrt()
-    return torch.stack([r * theta.cos(), r * theta.sin()], 1)
+    return swiss_roll_point(u)
 
 
 def gaussian_mixture_2d_log_prob(z: torch.Tensor, n_components: int = 10) -> torch.Tensor:

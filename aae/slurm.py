@@ -15,7 +15,8 @@ from pathlib import Path
 
 import submitit
 
-from aae.errors import UserError
+from aae.errors import UserError, line_of
+from aae.jobs import execute
 from aae.provenance import REPO
 from aae.runs import RunDir
 from aae.spec import JobSpec
@@ -54,8 +55,6 @@ class JobTask(submitit.helpers.Checkpointable):
 
     def __call__(self, spec_dict: dict, runs_root: str, data_dir: str | None) -> str:
         import torch
-
-        from aae.runner import execute
 
         # torch would start one thread per core of the node; a job owns only its allocation, and
         # more threads than cores make every parallel op wait on the others
@@ -123,7 +122,7 @@ def wait(specs: list[JobSpec], jobs: list, runs_root: Path, poll_s: float = 2.0)
                 counts["failed"] += 1
                 if not run.is_done():
                     error = job.exception()
-                    reason = (str(error).strip().splitlines() or ["unknown"])[-1] if error else "ended without a record"
+                    reason = line_of(error, default="unknown") if error else "ended without a record"
                     run.fail(f"slurm job {job.job_id}: {reason}", str(error))
             elif run.state == "running" and job.state not in ("PENDING", "REQUEUED"):
                 counts["running"] += 1

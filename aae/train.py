@@ -23,11 +23,11 @@ from aae import io
 from aae.data import load_dataset
 from aae.data.subsets import labelled_indices, parse_setting
 from aae.eval import evaluate
-from aae.batches import epoch_batches
+from aae.batches import epoch_batches, epoch_steps
 from aae.provenance import provenance
 from aae.models.base import DataInfo
 from aae.registry import get_model
-from aae.errors import DiskFull, UserError
+from aae.errors import DiskFull, UserError, line_of
 from aae.runs import DamagedRunFile, RunDir, damaged
 from aae.seeds import subset_seed
 from aae.spec import JobSpec
@@ -87,7 +87,7 @@ def load_checkpoint(path: Path, device) -> dict:
         raise damaged(path, "refused: it holds more than tensors and plain containers (weights_only=True), "
                             "so it was not written by this harness") from None
     except Exception as e:  # noqa: BLE001  (pickle, zip and torch each raise their own kinds)
-        raise damaged(path, f"{type(e).__name__}: {(str(e).strip().splitlines() or [''])[0][:120]}") from None
+        raise damaged(path, f"{type(e).__name__}: {line_of(e, last=False)[:120]}") from None
     return ckpt
 
 
@@ -158,7 +158,7 @@ def _add_evaluations(spec: JobSpec, run: RunDir, data_dir) -> dict:
 def failure_reason(e: BaseException) -> str:
     """The one line a table shows for a failed run. A NaN that reached a loss's input check reads
     as the divergence it is, not as a complaint about the input."""
-    last = (str(e).strip().splitlines() or [""])[-1]
+    last = line_of(e)
     if "should be between 0 and 1" in last:  # binary_cross_entropy's check, tripped by NaN outputs
         return f"diverged: non-finite values in training ({type(e).__name__}: {last})"
     return f"{type(e).__name__}: {last}"
@@ -214,7 +214,7 @@ def _train(spec: JobSpec, run: RunDir, data_dir, progress: bool) -> dict:
     model, labelled = build_model(spec, data, device)
     cfg = spec.config
     x, y = data.floats("train", device), data.labels("train", device)
-    steps = cfg.steps_per_epoch or len(x) // cfg.batch_size
+    steps = epoch_steps(cfg, len(x))
 
     fingerprint = data.fingerprint()
     start_epoch, history, wall, threads = 0, [], 0.0, [torch.get_num_threads()]

@@ -16,6 +16,7 @@ from typing import ClassVar
 import torch
 from torch import nn
 
+from aae import priors
 from aae.models.adversarial import discriminator_loss, frozen, generator_loss, step
 from aae.models.base import DataInfo, Model
 from aae.models.networks import OPTIMIZERS, make_optimizer, mlp
@@ -86,7 +87,7 @@ class GAN(Model):
                            for name in ("discriminator", "generator")}
 
     def noise(self, n: int, device="cpu", generator=None) -> torch.Tensor:
-        return (torch.rand(n, self.config.noise_dim, generator=generator) * 2 - 1).to(device)
+        return priors.uniform(n, self.config.noise_dim, device, generator)
 
     def update(self, batch):
         self.nets.train()

@@ -16,7 +16,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from aae import priors
 from aae.models.adversarial import step
+from aae.batches import epoch_steps
 from aae.models.base import DataInfo, Model
 from aae.models.networks import make_optimizer, mlp, params_of
 from aae.registry import register_model
@@ -67,8 +69,7 @@ class GMMNAE(Model):
     def __init__(self, config: GMMNConfig, info: DataInfo, device="cpu"):
         c = config
         self.config = c
-        steps = c.steps_per_epoch or info.n_train // c.batch_size
-        self.ae_updates = c.ae_epochs * steps
+        self.ae_updates = c.ae_epochs * epoch_steps(c, info.n_train)
         self.nets = nn.ModuleDict({
             "encoder": nn.Sequential(nn.Dropout(c.ae_dropout), nn.Linear(info.input_dim, c.ae_hidden), nn.Sigmoid(),
                                      nn.Dropout(c.ae_dropout), nn.Linear(c.ae_hidden, c.code_dim), nn.Sigmoid()),
@@ -83,7 +84,7 @@ class GMMNAE(Model):
         }
 
     def noise(self, n: int, device="cpu", generator=None) -> torch.Tensor:
-        return (torch.rand(n, self.config.noise_dim, generator=generator) * 2 - 1).to(device)
+        return priors.uniform(n, self.config.noise_dim, device, generator)
 
     def update(self, batch):
         x = batch["x"]

@@ -162,8 +162,7 @@ def figure4(specs, args, path) -> None:
     # decoded along the roll: u from 0 to 1 passes through the part of every label in turn
     n = 20
     u = (torch.arange(n) + 0.5) / n
-    r, theta = 3 * u.sqrt(), 4 * torch.pi * u.sqrt()
-    images = roll_model.decode(torch.stack([r * theta.cos(), r * theta.sin()], 1)).cpu()
+    images = roll_model.decode(priors.swiss_roll_point(u)).cpu()
     w = data.image_shape[-1]
     strip = fig.add_subplot(grid_spec[1, :])
     strip.imshow(_strip(images, data).numpy(), cmap="gray", vmin=0, vmax=1)

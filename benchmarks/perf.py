@@ -33,6 +33,7 @@ from scipy.special import logsumexp
 from tabulate import tabulate
 
 from aae import io
+from aae.batches import epoch_steps
 from aae.eval.parzen import DEFAULT_SIGMAS, parzen_evaluate
 from aae.models.base import DataInfo
 from aae.provenance import device_name, git_sha
@@ -106,7 +107,7 @@ def training_rows(models, steps: int, repeats: int, rates: dict) -> list[list]:
     rows = []
     for name in models:
         config = config_for(name, "cpu")
-        steps_per_epoch = config.steps_per_epoch or MNIST_TRAIN // config.batch_size
+        steps_per_epoch = epoch_steps(config, MNIST_TRAIN)
         flops = step_flops(name)
         t = {"before": step_seconds(name, False, "fp32", steps, repeats),
              "fused": step_seconds(name, True, "fp32", steps, repeats),

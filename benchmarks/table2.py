@@ -2,7 +2,10 @@
 
     python -m benchmarks.table2 --seeds 5 --budget cpu
 
-Measured rows so far: NN Baseline (the MLP trained on the labelled images alone).
+Measured rows: NN Baseline (the MLP trained on the labelled images alone), VAE (M2) (Kingma et al.'s
+semi-supervised VAE, MNIST (100) and (1000) as in the paper) and Adversarial Autoencoders (section 5's
+semi-supervised AAE), at MNIST (100), (1000), (All), and SVHN (1000) when its files are present;
+the other rows are the paper's numbers.
 """
 from __future__ import annotations
 

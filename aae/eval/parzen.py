@@ -28,7 +28,25 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 import torch
 
-DEFAULT_SIGMAS = tuple(np.logspace(-1, 0, 10))
+from aae.errors import UserError
+
+SIGMA_GRID = "-1:0:10"  # log10 of the first and last sigma, and how many: logspace(-1, 0, 10) (PAPER.md)
+
+
+def sigma_grid(grid: str) -> tuple[float, ...]:
+    """"-1:0:10" -> logspace(-1, 0, 10)."""
+    try:
+        low, high, n = grid.split(":")
+        low, high, n = float(low), float(high), int(n)
+    except ValueError:
+        raise UserError(f"bad sigma grid {grid!r}: use LOW:HIGH:N, log10 of the first and last sigma, "
+                        "like -1:0:10") from None
+    if n < 1 or not all(math.isfinite(v) and abs(v) < 30 for v in (low, high)):
+        raise UserError(f"bad sigma grid {grid!r}: it needs N >= 1 and finite LOW, HIGH (log10 of sigma)")
+    return tuple(float(s) for s in np.logspace(low, high, n))
+
+
+DEFAULT_SIGMAS = sigma_grid(SIGMA_GRID)
 
 Blocks = Iterable[torch.Tensor]
 
