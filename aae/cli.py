@@ -185,11 +185,7 @@ def benchmark_main(argv, *, prog: str, description: str, layout: TableLayout,
 def _benchmark(args, argv, started, prog, layout, make_specs, synthetic_columns, columns_for, extra_rows,
                datasets) -> int:
     _check_common(args)
-    models = args.models or list(layout.measured)
-    for m in models:
-        get_model(m)
-        if m not in layout.measured:
-            raise UserError(f"model {m!r} has no row in {layout.name}; its rows: {', '.join(layout.measured)}")
+    models = _rows(args.models or list(layout.measured), layout)
     chosen = args.datasets or datasets
     for d in chosen:
         if d not in LOADERS or (d not in datasets and d != "synthetic"):
@@ -206,15 +202,15 @@ def _benchmark(args, argv, started, prog, layout, make_specs, synthetic_columns,
     missing = _available_datasets(sorted({c.dataset for c in columns}), bool(args.datasets), args.data_dir)
     specs = make_specs(models=models, columns=[c for c in columns if c.dataset not in missing],
                        seeds=args.seeds, budget=args.budget, overrides=args.overrides)
-    specs = [s for s in specs if any(layout.measures(s.model, c) for c in columns if c.reads(s))]
+    specs = [s for s in specs if any(layout.measures(s.row, c) for c in columns if c.reads(s))]
     reused = sum(RunDir(args.runs_dir, s).is_complete() for s in specs)
     if not args.gather_only:
         run_specs(specs, args.runs_dir, args.executor, args.workers, args.data_dir, _slurm_options(args))
     rows = load_rows(specs, args.runs_dir, tuple(columns), layout.metric)
     if extra_rows:
         rows += extra_rows(args, [c for c in columns if c.dataset not in missing])
-    configs = {m: describe_config(next(s.config for s in specs if s.model == m))
-               for m in models if any(s.model == m for s in specs)}
+    configs = {m: describe_config(next(s.config for s in specs if s.row == m))
+               for m in models if any(s.row == m for s in specs)}
     header = {
         "command": f"`python -m {prog} {shlex.join(argv if argv is not None else sys.argv[1:])}`",
         "git sha": git_sha(),
@@ -231,6 +227,19 @@ def _benchmark(args, argv, started, prog, layout, make_specs, synthetic_columns,
     print(table)
     print(f"wrote {out}", file=sys.stderr)
     return 0
+
+
+def _rows(names: list[str], layout: TableLayout) -> list[str]:
+    """The table rows --models names: a model's own row, or every row of its variants
+    ("clustering_aae" -> "clustering_aae:16", "clustering_aae:30", ...), or one "model:variant"."""
+    rows = []
+    for name in names:
+        get_model(name.partition(":")[0])
+        matches = [r for r in layout.measured if r == name or r.partition(":")[0] == name]
+        if not matches:
+            raise UserError(f"model {name!r} has no row in {layout.name}; its rows: {', '.join(layout.measured)}")
+        rows += [r for r in matches if r not in rows]
+    return rows
 
 
 def _slurm_options(args) -> dict:

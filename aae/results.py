@@ -53,7 +53,7 @@ class TableLayout:
     metric: str  # key in record["metrics"]
     columns: tuple[Column, ...]
     paper: dict[str, dict[str, str]]  # paper row -> column title -> the paper's value as printed
-    measured: dict[str, str]  # registry model name -> its paper row
+    measured: dict[str, str]  # registry model name (or "model:variant") -> its paper row
     notes: tuple[str, ...] = field(default_factory=tuple)
     # rows measured by the benchmark itself, not by runs of a registered model (Table 1's sanity
     # rows): name -> row title; a cell they leave empty shows as "n/a"
@@ -61,8 +61,11 @@ class TableLayout:
 
     def measures(self, model: str, col: Column) -> bool:
         """A measured model runs where its paper row has a number; every model runs a column the
-        paper lacks (a stand-in dataset, or Table 1 with a sample count of the user's)."""
+        paper lacks (a stand-in dataset, or Table 1 with a sample count of the user's), and a row
+        the paper lacks runs every column (Table 3's 10 clusters)."""
         if model in self.extra or col.dataset == "synthetic" or not any(col.title in r for r in self.paper.values()):
+            return True
+        if self.measured[model] not in self.paper:
             return True
         return paper_mean(self.paper.get(self.measured[model], {}).get(col.title)) is not None
 
@@ -81,7 +84,7 @@ def load_rows(specs: list[JobSpec], runs_root: Path, columns: tuple[Column, ...]
         eval_errors = run.eval_errors() if record is not None else {}
         for i, col in enumerate(c for c in columns if c.reads(spec)):
             key = col.metric or metric
-            row = {"model": spec.model, "column": col.title, "trial": spec.trial,
+            row = {"model": spec.row, "column": col.title, "trial": spec.trial,
                    "state": status["state"] or "not run", "reason": status.get("reason", ""), "value": None,
                    "wall_time_s": 0.0, "details": {}, "counts_run": i == 0}  # a run's time counts once
             if record is not None:

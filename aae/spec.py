@@ -25,6 +25,7 @@ class JobSpec:
     seed: int
     budget: str
     evals: tuple[str, ...] = ("classification",)
+    variant: str = ""  # a named setting of the model that is its own table row ("16" for 16 clusters)
 
     def to_dict(self) -> dict:
         d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
@@ -37,13 +38,20 @@ class JobSpec:
         d = dict(d)
         d["config"] = config_from_dict(d["model"], d["config"])
         d["evals"] = tuple(d["evals"])
-        return cls(**d)
+        return cls(**d)  # records older than `variant` lack it: the default applies
 
     @property
     def run_id(self) -> str:
-        training = {k: v for k, v in self.to_dict().items() if k != "evals"}
+        # the variant only names a row: its overrides are in the config already, and a spec without
+        # one keeps the hash it had before variants existed
+        training = {k: v for k, v in self.to_dict().items() if k != "evals" and (k != "variant" or v)}
         canonical = json.dumps(training, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
+    @property
+    def row(self) -> str:
+        """The table row this run feeds: the model, or "model:variant"."""
+        return f"{self.model}:{self.variant}" if self.variant else self.model
+
     def describe(self) -> str:
-        return f"{self.model} {self.dataset}({self.setting}) trial {self.trial}"
+        return f"{self.row} {self.dataset}({self.setting}) trial {self.trial}"

@@ -9,6 +9,8 @@ Figure 4: the label-conditioned AAE of section 2.3 (10K labelled + 40K unlabelle
           mixture and the Swiss-roll prior, and images decoded along the Swiss roll.
 Figure 5: AAE samples (Table 1's model, trial 0); the last column is the training image nearest
           to the sample beside it (Euclidean distance in pixel space).
+Figure 9: the clustering AAE of section 6 (Table 3's 16-cluster run, trial 0): one row per cluster,
+          the image its category decodes to with the style at z = 0, then test images assigned to it.
 samples:  not in the paper: samples of every Table 1 model (trial 0), to see what its Parzen
           number is made of (table1_samples.png).
 Trains what is missing (or reuses finished runs) and writes results/figures/figure{2,4,5}.png.
@@ -26,12 +28,13 @@ import torch  # noqa: E402
 
 from aae import io, priors  # noqa: E402
 from aae.cli import figure_parser, guarded, prepare_figure_run  # noqa: E402
+from aae.eval.classification import probabilities  # noqa: E402
 from aae.results import Column  # noqa: E402
 from aae.train import load_trained  # noqa: E402
-from benchmarks import table1  # noqa: E402
+from benchmarks import table1, table3  # noqa: E402
 from benchmarks.specs import grid  # noqa: E402
 
-FIGURES = ("2", "4", "5", "samples")
+FIGURES = ("2", "4", "5", "9", "samples")
 N_POINTS = 10_000  # test images (and prior samples) per scatter plot
 FIG4_LABELS = "10000"  # section 2.3: 10K labelled images, the other 40K of the 50K unlabelled
 # The 2-D AAEs' adversarial step: with the cpu budget's adv_lr 2e-4 the 2-D game collapsed by
@@ -69,12 +72,20 @@ def make_specs(figures, budget: str, dataset: str, overrides: list[str]) -> dict
         [spec] = table1.make_specs(models=["aae"], columns=[table1.parzen_column(dataset, 10_000)], seeds=1,
                                    budget=budget, overrides=overrides)
         specs["5"] = {"aae": spec}
+    if "9" in figures:
+        [spec] = table3.make_specs(models=["clustering_aae:16"], columns=[_table3_column(dataset)], seeds=1,
+                                   budget=budget, overrides=overrides)
+        specs["9"] = {"16": spec}
     if "samples" in figures:
         models = list(table1.LAYOUT.measured)
         specs["samples"] = dict(zip(models, table1.make_specs(
             models=models, columns=[table1.parzen_column(dataset, 10_000)], seeds=1, budget=budget,
             overrides=overrides)))
     return specs
+
+
+def _table3_column(dataset: str):
+    return table3.COLUMNS[0] if dataset == "mnist" else table3.SYNTHETIC_COLUMNS[0]
 
 
 def _code_axes(ax, title, limits) -> None:
@@ -221,8 +232,34 @@ def table1_samples(specs, args, path, n: int = 12) -> None:
     plt.close(fig)
 
 
-DRAW = {"2": figure2, "4": figure4, "5": figure5, "samples": table1_samples}
-OUTPUT = {"2": "figure2.png", "4": "figure4.png", "5": "figure5.png", "samples": "table1_samples.png"}
+def figure9(specs, args, path, per_cluster: int = 12) -> None:
+    spec = specs["16"]
+    model, data = load_trained(spec, args.runs_dir, args.data_dir)
+    heads = model.category_heads().cpu()
+    x, y = data.floats("test"), data.labels("test")
+    assigned = probabilities(model.predict_proba, x).argmax(1)
+    k = len(heads)
+    fig, axes = plt.subplots(k, 1, figsize=((per_cluster + 1) * 0.55, k * 0.6 + 0.5), squeeze=False)
+    blank = torch.zeros_like(x[0])
+    for i, ax in enumerate(axes[:, 0]):
+        members = x[assigned == i][:per_cluster]
+        row = [heads[i], *members, *[blank] * (per_cluster - len(members))]
+        ax.imshow(_strip(row, data).numpy(), cmap="gray", vmin=0, vmax=1)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        share = 100.0 * float((assigned == i).float().mean())
+        ax.set_ylabel(f"{i} ({share:.0f}%)", fontsize=6, rotation=0, labelpad=14, va="center")
+    fig.suptitle(f"Figure 9: clustering AAE, {k} clusters ({data.name}, budget {args.budget}, {spec.config.epochs} "
+                 "epochs): first column the cluster head (z = 0), then test images assigned to it; "
+                 "(%) = share of the test images", fontsize=7)
+    fig.tight_layout()
+    io.save_figure(path, fig)
+    plt.close(fig)
+
+
+DRAW = {"2": figure2, "4": figure4, "5": figure5, "9": figure9, "samples": table1_samples}
+OUTPUT = {"2": "figure2.png", "4": "figure4.png", "5": "figure5.png", "9": "figure9.png",
+          "samples": "table1_samples.png"}
 
 
 def main(argv=None) -> int:

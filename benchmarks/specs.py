@@ -8,14 +8,16 @@ from aae.spec import JobSpec
 
 
 def grid(benchmark: str, *, models: list[str], columns: list[Column], seeds: int, budget: str,
-         overrides: list[str], evals: tuple[str, ...]) -> list[JobSpec]:
-    """Every (model, column, trial) of a table, with its derived seed."""
+         overrides: list[str], evals: tuple[str, ...], variant: str = "") -> list[JobSpec]:
+    """Every (model, column, trial) of a table, with its derived seed. A variant (a named row of
+    the model, its overrides already among `overrides`) gets seeds of its own."""
     specs = []
     for model in models:
         config = config_for(model, budget, overrides)
+        row = f"{model}:{variant}" if variant else model
         for col in columns:
             for trial in range(seeds):
                 specs.append(JobSpec(benchmark=benchmark, model=model, config=config, dataset=col.dataset,
-                                     setting=col.setting, trial=trial, budget=budget, evals=evals,
-                                     seed=run_seed(benchmark, model, f"{col.dataset}-{col.setting}", trial)))
+                                     setting=col.setting, trial=trial, budget=budget, evals=evals, variant=variant,
+                                     seed=run_seed(benchmark, row, f"{col.dataset}-{col.setting}", trial)))
     return specs

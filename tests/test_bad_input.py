@@ -76,7 +76,7 @@ CASES = [
     ("figures-set-key", FIGS, ["--set", "colour=red"], "bad override 'colour=red'"),
     ("figures-set-value", FIGS, ["--set", "epochs=0"], "epochs=0 must be at least 1"),
     ("figures-executor", FIGS, ["--executor", "kubernetes"], "unknown executor 'kubernetes'"),
-    ("figures-unknown-figure", FIGS, ["--figures", "9"], "invalid choice: '9'"),
+    ("figures-unknown-figure", FIGS, ["--figures", "11"], "invalid choice: '11'"),
     ("figure7-budget", FIG7, ["--budget", "huge"], "unknown budget 'huge'"),
     ("figure7-set-value", FIG7, ["--set", "z_dim=-3"], "z_dim=-3 must be at least 1"),
     ("figure7-set-type", FIG7, ["--set", "epochs=many"], "bad override epochs=many"),

@@ -1,4 +1,5 @@
-"""Seeded, class-balanced labelled subsets: "100" = 10 per class, "1000" = 100 per class, "all"."""
+"""Seeded, class-balanced labelled subsets: "100" = 10 per class, "1000" = 100 per class, "all",
+and "none" (Table 3: no label is used)."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,12 +8,14 @@ from aae.errors import UserError
 
 
 def parse_setting(setting: str) -> int | None:
-    """'100' -> 100 labelled images; 'all' -> None (every label)."""
+    """'100' -> 100 labelled images; 'all' -> None (every label); 'none' -> 0 (unsupervised)."""
     if setting == "all":
         return None
+    if setting == "none":
+        return 0
     if setting.isdigit() and int(setting) > 0:
         return int(setting)
-    raise UserError(f"unknown setting {setting!r}: use a positive number of labels or 'all'")
+    raise UserError(f"unknown setting {setting!r}: use a positive number of labels, 'all' or 'none'")
 
 
 def labelled_indices(labels: np.ndarray, n_labelled: int | None, n_classes: int, seed: int) -> np.ndarray:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import torch
 
 from aae.errors import UserError
-from aae.eval.classification import error_rate
+from aae.eval.classification import error_rate, probabilities
+from aae.eval.clustering import clustering_metrics
 from aae.eval.parzen import SIGMA_GRID, parzen_evaluate, sigma_grid  # noqa: F401  (sigma_grid: re-exported)
 from aae.seeds import derive_seed
 
@@ -53,7 +54,14 @@ def parzen(model, data, device, seed: int, samples: int, valid: int = PARZEN_VAL
     return parzen_of_centres(blocks, data, device, valid, grid)
 
 
-EVALUATORS = {"classification": classification, "parzen": parzen}
+def clustering(model, data, device, seed: int) -> dict[str, float]:
+    """Table 3: the paper's clustering error on the test images (each cluster labelled by its most
+    confident validation image), NMI, empty clusters, and matched accuracy when K = classes."""
+    q = {split: probabilities(model.predict_proba, data.floats(split, device)).numpy() for split in ("valid", "test")}
+    return clustering_metrics(q["valid"], data.y_valid, q["test"], data.y_test, data.n_classes)
+
+
+EVALUATORS = {"classification": classification, "parzen": parzen, "clustering": clustering}
 
 
 def evaluate(name: str, model, data, device, seed: int) -> dict[str, float]:

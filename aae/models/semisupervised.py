@@ -34,6 +34,9 @@ class SemiSupervisedAAEConfig:
     disc_hidden: tuple[int, ...] = (1000, 1000)  # both discriminators (u)
     z_dim: int = 10  # style (u)
     input_noise: float = 0.3  # std of Gaussian noise on the encoder's input while training (u)
+    input_dropout: float = 0.0  # dropout on the encoder's input while training (clustering: 0.2, u)
+    n_clusters: int = 0  # 0: y has one category per class, learned with the labels; K: K clusters, no labels
+    encoder_batch_norm: bool = False  # batch norm in the encoder only (clustering, u)
     init_std: float = 0.01  # weights ~ N(0, init_std^2) (u)
     batch_norm: bool = False  # in the encoder and decoder (SVHN, u)
     standardize: bool = False  # per-dimension standardised inputs and targets (SVHN, u)
@@ -53,6 +56,10 @@ class SemiSupervisedAAEConfig:
     precision: str = "fp32"  # "bf16": bfloat16 autocast, float32 weights (a lever of benchmarks/perf.py)
     choices: ClassVar[dict] = {"optimizer": OPTIMIZERS}
 
+    def problems(self) -> list[str]:
+        return ["n_clusters=1: a clustering needs at least 2 clusters (0 = one per class, with labels)"] \
+            if self.n_clusters == 1 else []
+
     @classmethod
     def for_budget(cls, budget: str) -> "SemiSupervisedAAEConfig":
         return {
@@ -65,18 +72,19 @@ class SemiSupervisedAAEConfig:
 
 @register_model("ssaae", SemiSupervisedAAEConfig, title="Adversarial Autoencoders")
 class SemiSupervisedAAE(Model):
-    streams = ("unlabelled", "labelled")
 
     def __init__(self, config: SemiSupervisedAAEConfig, info: DataInfo, device="cpu"):
-        c, h, input_dim, n_classes = config, list(config.hidden), info.input_dim, info.n_classes
+        c, h, input_dim = config, list(config.hidden), info.input_dim
+        n_classes = c.n_clusters or info.n_classes  # categories of y: clusters (section 6) or classes (5)
         self.config, self.n_classes = c, n_classes
+        self.streams = ("unlabelled",) if c.n_clusters else ("unlabelled", "labelled")
         # standardising: (x - mean) / std, with a floor on std so constant pixels stay finite
         inputs = Standardize(info.pixel_mean, info.pixel_std.clamp_min(0.05)) if c.standardize else nn.Identity()
         bn = c.batch_norm
         self.nets = nn.ModuleDict({
             "inputs": inputs,
-            "trunk": nn.Sequential(mlp([input_dim, *h], batch_norm=bn), *([nn.BatchNorm1d(h[-1])] if bn else []),
-                                   nn.ReLU()),
+            "trunk": nn.Sequential(mlp([input_dim, *h], batch_norm=bn or c.encoder_batch_norm),
+                                   *([nn.BatchNorm1d(h[-1])] if bn or c.encoder_batch_norm else []), nn.ReLU()),
             "y_head": nn.Linear(h[-1], n_classes),
             "z_head": nn.Linear(h[-1], c.z_dim),
             "decoder": nn.Sequential(mlp([n_classes + c.z_dim, *h, input_dim], batch_norm=bn),
@@ -100,6 +108,8 @@ class SemiSupervisedAAE(Model):
         x = self.nets["inputs"](x)
         if noisy and self.config.input_noise:
             x = x + self.config.input_noise * torch.randn_like(x)
+        if noisy and self.config.input_dropout:
+            x = F.dropout(x, self.config.input_dropout, training=True)
         h = self.nets["trunk"](x)
         return self.nets["y_head"](h), self.nets["z_head"](h)
 
@@ -134,11 +144,59 @@ class SemiSupervisedAAE(Model):
         self.nets.train()
         recon = self.reconstruction_phase(batch["x"])
         d_loss, g_loss = self.regularization_phase(batch["x"])
-        cls = self.classification_phase(batch["x_lab"], batch["y_lab"])
-        return {"loss": recon, "reconstruction": recon, "discriminator": d_loss, "generator": g_loss,
-                "classification": cls}
+        losses = {"loss": recon, "reconstruction": recon, "discriminator": d_loss, "generator": g_loss}
+        if not self.config.n_clusters:  # section 6 (clustering) has no labelled phase
+            losses["classification"] = self.classification_phase(batch["x_lab"], batch["y_lab"])
+        return losses
+
+    @torch.no_grad()
+    def category_heads(self) -> torch.Tensor:
+        """The image each category of y decodes to with the style at the prior's mean (z = 0):
+        Figure 9's cluster heads."""
+        self.nets.eval()
+        y = torch.eye(self.n_classes, device=self.device)
+        return self.nets["decoder"](torch.cat([y, torch.zeros(len(y), self.config.z_dim, device=self.device)], 1))
 
     @torch.no_grad()
     def predict_proba(self, x):
         self.nets.eval()
         return self.encode(x, noisy=False)[0].softmax(1)
+
+
+@dataclass(frozen=True)
+class ClusteringAAEConfig(SemiSupervisedAAEConfig):
+    """Section 6: the semi-supervised AAE without labels; y has n_clusters categories. The paper
+    budget is PAPER.md's (u): 3000 hidden units, 5-D style, input dropout 0.2, batch norm in the
+    encoder, SGD (reconstruction lr 0.01 momentum 0.9, adversarial lr 0.1 momentum 0.1). The cpu
+    budget keeps the layer recipe at the semi-supervised sizes (2 x 1000) and trains with Adam,
+    1e-3 for both phases (untuned: the adversarial phase is what makes the clusters)."""
+
+    hidden: tuple[int, ...] = (3000, 3000)
+    z_dim: int = 5
+    input_noise: float = 0.0
+    input_dropout: float = 0.2
+    n_clusters: int = 16
+    encoder_batch_norm: bool = True
+    optimizer: str = "sgd"
+    recon_lr: float = 0.01
+    recon_momentum: float = 0.9
+    adv_lr: float = 0.1
+    adv_momentum: float = 0.1
+    epochs: int = 5000
+
+    def problems(self) -> list[str]:
+        return ["n_clusters must be at least 2 (with n_clusters=0 the model is the semi-supervised ssaae)"] \
+            if self.n_clusters < 2 else []
+
+    @classmethod
+    def for_budget(cls, budget: str) -> "ClusteringAAEConfig":
+        adam = dict(optimizer="adam", recon_lr=1e-3, recon_momentum=0.9, adv_lr=1e-3, adv_momentum=0.5,
+                    hidden=(1000, 1000))
+        return {
+            "smoke": cls(epochs=2, steps_per_epoch=5, **adam),
+            "cpu": cls(epochs=5, **adam),
+            "paper": cls(),
+        }[budget]
+
+
+register_model("clustering_aae", ClusteringAAEConfig, title="Adversarial Autoencoder (clustering)")(SemiSupervisedAAE)
