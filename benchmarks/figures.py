@@ -250,8 +250,8 @@ def figure9(specs, args, path, per_cluster: int = 12) -> None:
         share = 100.0 * float((assigned == i).float().mean())
         ax.set_ylabel(f"{i} ({share:.0f}%)", fontsize=6, rotation=0, labelpad=14, va="center")
     fig.suptitle(f"Figure 9: clustering AAE, {k} clusters ({data.name}, budget {args.budget}, {spec.config.epochs} "
-                 "epochs): first column the cluster head (z = 0), then test images assigned to it; "
-                 "(%) = share of the test images", fontsize=7)
+                 "epochs)\nfirst column: the cluster head (z = 0); then test images assigned to the cluster;\n"
+                 "(%) = its share of the test images", fontsize=7)
     fig.tight_layout()
     io.save_figure(path, fig)
     plt.close(fig)
