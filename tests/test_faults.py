@@ -168,18 +168,20 @@ def test_a_damaged_checkpoint_of_a_finished_run_fails_its_figure_in_one_line(tmp
     assert not marker.exists()
 
 
-def test_a_later_evaluation_of_a_damaged_checkpoint_keeps_its_cause(tmp_path):
+@pytest.mark.parametrize("kind", CHECKPOINT_DAMAGES)
+def test_a_later_evaluation_of_a_damaged_checkpoint_keeps_its_cause(tmp_path, kind):
     base = ["--seeds", "1", "--models", "vae", "--no-sanity"]
     first = run_cli("benchmarks.table1", *smoke_args(tmp_path, *base, "--samples", "100"))
     assert first.returncode == 0, first.stderr
     [run] = run_dirs(tmp_path)
-    (run / "checkpoint.pt").write_bytes(b"garbage")
+    marker = tmp_path / "code-ran"
+    damage_checkpoint(run / "checkpoint.pt", kind, marker)
     more = run_cli("benchmarks.table1", *smoke_args(tmp_path, *base, "--samples", "100", "150"))
     assert more.returncode == 0, more.stderr
     md = (tmp_path / "results" / "table1.md").read_text()
     assert "1 failed: evaluation: DamagedRunFile: damaged run file" in md and "checkpoint.pt" in md
     assert json.loads((run / "status.json").read_text()) == {"state": "done"}  # the training stays finished
-    assert "parzen@100_ll" in metrics(run)
+    assert "parzen@100_ll" in metrics(run) and not marker.exists()
 
 
 # -- a full disk ---------------------------------------------------------------------------------
@@ -322,11 +324,12 @@ def test_a_lock_is_released_when_its_owner_dies(root):
         assert "pid" in run.lock_file.read_text()
 
 
+@pytest.mark.parametrize("damage", ["garbage", "empty-file"])
 @pytest.mark.parametrize("name", ["config.json", "eval_errors.json", "lock"])
-def test_damage_to_a_file_no_result_depends_on_is_harmless(root, name):
+def test_damage_to_a_file_no_result_depends_on_is_harmless(root, name, damage):
     run = run_dirs(root)[0]
     before = metrics(run)
-    (run / name).write_bytes(b"\x00\xff garbage")
+    (run / name).write_bytes(DAMAGES[damage](b""))
     for extra in (["--gather-only"], []):
         ran = table(root, *extra)
         assert ran.returncode == 0 and "damaged" not in ran.stderr, ran.stderr
