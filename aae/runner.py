@@ -73,8 +73,6 @@ def run_specs(specs: list[JobSpec], runs_root: Path, executor: str = "local", wo
     """Run every spec not finished yet with the named executor; returns the outcomes it saw."""
     check_executor(executor)
     pending = [s for s in specs if not RunDir(runs_root, s).is_complete()]
-    for spec in pending:
-        RunDir(runs_root, spec).warn_if_damaged()
     trained = sum(RunDir(runs_root, s).is_done() for s in pending)
     resumable = sum(RunDir(runs_root, s).checkpoint.exists() for s in pending) - trained
     print(f"{len(specs)} runs: {len(specs) - len(pending)} already finished, {len(pending)} to run"

@@ -139,11 +139,9 @@ class RunDir:
         kernel's (fcntl), so it is released when its owner dies, however it dies."""
         self.path.mkdir(parents=True, exist_ok=True)
         with open(self.lock_file, "a+") as f:
-            try:
-                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                f.seek(0)
-                raise RunBusy(f"held by {f.read().strip() or 'another process'}") from None
+            owner = _owner_if_locked(f)
+            if owner:
+                raise RunBusy(f"held by {owner}")
             f.seek(0)
             f.truncate()
             f.write(f"pid {os.getpid()} on {socket.gethostname()}\n")
@@ -162,12 +160,10 @@ class RunDir:
         except FileNotFoundError:
             return None
         with f:
-            try:
-                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                return f.read().strip() or "another process"
-            fcntl.flock(f, fcntl.LOCK_UN)
-            return None
+            owner = _owner_if_locked(f)
+            if owner is None:
+                fcntl.flock(f, fcntl.LOCK_UN)
+            return owner
 
     def _remove_stale_temp_files(self) -> None:
         """Temp files of a writer killed mid-write (up to a whole checkpoint); safe under the lock."""
@@ -200,6 +196,16 @@ class RunDir:
         status = self.status()
         if status["state"] == "damaged":
             print(f"{status['reason']}; {self.spec.describe()} will be re-run", file=sys.stderr)
+
+
+def _owner_if_locked(f) -> str | None:
+    """Take the lock of an open lock file without waiting: None once it is ours, else who holds it."""
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        f.seek(0)
+        return f.read().strip() or "another process"
+    return None
 
 
 def _read_json(path: Path):

@@ -198,9 +198,9 @@ def _resume_point(spec: JobSpec, run: RunDir, device, data_fingerprint: str) -> 
     if ckpt.get("data", data_fingerprint) != data_fingerprint:
         raise UserError(f"the {spec.dataset} data differ from those {run.checkpoint} was trained on "
                         f"(fingerprint {ckpt['data']} != {data_fingerprint}); delete {run.path} to train afresh")
-    threads = torch.get_num_threads()
-    if ckpt.get("threads", threads) != threads:  # CPU float sums depend on the thread count
-        print(f"{spec.describe()}: resuming with {threads} threads after {ckpt['threads']}: the result will "
+    threads, before = torch.get_num_threads(), ckpt.get("thread_history", [None])[-1]
+    if before not in (None, threads):  # CPU float sums depend on the thread count
+        print(f"{spec.describe()}: resuming with {threads} threads after {before}: the result will "
               "match neither uninterrupted run bit for bit", file=sys.stderr, flush=True)
     return ckpt
 
@@ -245,13 +245,14 @@ def _train(spec: JobSpec, run: RunDir, data_dir, progress: bool) -> dict:
             raise FloatingPointError(f"non-finite {', '.join(bad)} in epoch {epoch + 1}")
         io.torch_save(run.checkpoint, {"epoch": epoch + 1, "model": model.state_dict(), "rng": _rng_state(),
                                        "history": history, "wall_time": wall, "data": fingerprint,
-                                       "threads": torch.get_num_threads(), "thread_history": threads})
+                                       "thread_history": threads})
         io.write_jsonl(run.metrics, history)
         bar.set_postfix({k: f"{v:.3g}" for k, v in history[-1].items() if k != "epoch"})
         if os.environ.get(KILL_AFTER_EPOCH_ENV) == str(epoch + 1):
             os.kill(os.getpid(), signal.SIGKILL)
 
-    io.write_jsonl(run.metrics, history)  # again: a run re-scored because its log was damaged gets it back
+    if start_epoch == cfg.epochs:  # re-scoring a finished run (its log may be why): the log comes back
+        io.write_jsonl(run.metrics, history)
     metrics, eval_seconds = _evaluate(spec, model, data, device, spec.evals)
     record = {
         "spec": spec.to_dict(),

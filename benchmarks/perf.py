@@ -206,10 +206,9 @@ def parzen_rows(n_samples: int, n_valid: int, n_test: int, repeats: int, rates: 
 
 def _parzen_child(n_samples: int, queue) -> None:
     _, valid, test, _ = parzen_images(10, 1000, 10_000)
-    g_seed = 0
 
     def blocks():
-        g = torch.Generator().manual_seed(g_seed)
+        g = torch.Generator().manual_seed(0)
         return (torch.rand(min(10_000, n_samples - i), 784, generator=g) for i in range(0, n_samples, 10_000))
 
     t0 = time.perf_counter()

@@ -58,7 +58,8 @@ def parzen_log_likelihoods(sample_blocks: Blocks, x: torch.Tensor, sigmas: Seque
     dtype: of the distances and exponentials (float64 for a reference); centre: the image both
     sets are shifted by before the distances (default: the first block's mean)."""
     x = x.reshape(len(x), -1)
-    neg_inv_two_var = torch.tensor([-1.0 / (2.0 * s * s) for s in sigmas], dtype=dtype, device=x.device)
+    neg_inv_two_var64 = torch.tensor([-1.0 / (2.0 * s * s) for s in sigmas], dtype=torch.float64, device=x.device)
+    neg_inv_two_var = neg_inv_two_var64.to(dtype)
     running_min = torch.full((len(x),), math.inf, dtype=torch.float64, device=x.device)  # min squared distance
     running_sum = torch.zeros((len(x), len(sigmas)), dtype=torch.float64, device=x.device)
     xc = x_sq = None
@@ -79,7 +80,7 @@ def parzen_log_likelihoods(sample_blocks: Blocks, x: torch.Tensor, sigmas: Seque
             old_min = running_min[rows]
             new_min = torch.minimum(old_min, dist.min(dim=1).values.to(torch.float64))
             # the sums so far were taken relative to the old minimum: rescale them to the new one
-            shrink = torch.exp((old_min - new_min)[:, None] * neg_inv_two_var.to(torch.float64)[None, :])
+            shrink = torch.exp((old_min - new_min)[:, None] * neg_inv_two_var64[None, :])
             running_sum[rows] *= shrink  # exp(-inf) = 0 on the first block
             excess = dist.sub_(new_min.to(dtype)[:, None])  # >= 0; the nearest sample contributes exp(0)
             buffer = torch.empty_like(excess)
@@ -90,10 +91,9 @@ def parzen_log_likelihoods(sample_blocks: Blocks, x: torch.Tensor, sigmas: Seque
     if n == 0:
         raise ValueError("no samples")
     d = x.shape[1]
-    neg = neg_inv_two_var.to(torch.float64)
     log_norm = torch.tensor([d * math.log(s * math.sqrt(2.0 * math.pi)) for s in sigmas], dtype=torch.float64,
                             device=x.device)
-    return running_min[:, None] * neg[None, :] + running_sum.log() - math.log(n) - log_norm
+    return running_min[:, None] * neg_inv_two_var64[None, :] + running_sum.log() - math.log(n) - log_norm
 
 
 @dataclass(frozen=True)
