@@ -165,12 +165,13 @@ def _available_datasets(names: list[str], explicit: bool, data_dir) -> dict[str,
 def benchmark_main(argv, *, prog: str, description: str, layout: TableLayout,
                    make_specs: Callable[..., list[JobSpec]], synthetic_columns,
                    add_arguments: Callable | None = None, columns_for: Callable | None = None,
-                   extra_rows: Callable | None = None) -> int:
+                   extra_rows: Callable | None = None, after_table: Callable | None = None) -> int:
     """The body of every `python -m benchmarks.tableN`. Returns the exit status.
 
     Hooks of a table with more to it than Table 2: `add_arguments(parser)` adds its options;
     `columns_for(args, columns)` picks its columns from them (Table 1's --samples);
-    `extra_rows(args, columns)` measures the rows of `layout.extra` and returns result rows.
+    `extra_rows(args, columns)` measures the rows of `layout.extra` and returns result rows;
+    `after_table(args, specs, columns)` draws what the table's runs show (section 7's Figure 11).
     """
     started = time.time()
     datasets = sorted({c.dataset for c in layout.columns})
@@ -179,11 +180,11 @@ def benchmark_main(argv, *, prog: str, description: str, layout: TableLayout,
         add_arguments(parser)
     args = parser.parse_args(argv)
     return guarded(prog, lambda: _benchmark(args, argv, started, prog, layout, make_specs, synthetic_columns,
-                                            columns_for, extra_rows, datasets))
+                                            columns_for, extra_rows, after_table, datasets))
 
 
 def _benchmark(args, argv, started, prog, layout, make_specs, synthetic_columns, columns_for, extra_rows,
-               datasets) -> int:
+               after_table, datasets) -> int:
     _check_common(args)
     models = _rows(args.models or list(layout.measured), layout)
     chosen = args.datasets or datasets
@@ -226,6 +227,8 @@ def _benchmark(args, argv, started, prog, layout, make_specs, synthetic_columns,
     io.write_text(out, table)
     print(table)
     print(f"wrote {out}", file=sys.stderr)
+    if after_table:
+        after_table(args, specs, columns)
     return 0
 
 

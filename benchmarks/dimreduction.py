@@ -1,0 +1,137 @@
+"""Section 7: dimensionality reduction with adversarial autoencoders (Figure 11).
+
+    python -m benchmarks.dimreduction --seeds 5 --budget cpu --workers 2
+
+The semi-supervised AAE of section 5 whose decoder reads an n-D representation W_c·y + z: y is
+q(y|x) (one category per class with labels, 20 clusters without), W_c holds one learned cluster
+head per category, every pair of heads closer than eta is penalised, and z is a style with a
+Gaussian prior. The paper's four settings: 2-D with 1000 labels, 2-D with 100 labels, 2-D with 20
+clusters and no label, 10-D with 100 labels. Errors: with labels, the test error of argmax
+q(y|x), as in Table 2; without, Table 3's clustering error (each cluster takes the label of its
+most confident validation image). Writes results/dimreduction.md, then Figure 11
+(results/figures/figure11.png): the test images' representations coloured by digit, from
+trial 0 of each cell (the 10-D one projected to 2-D by PCA: the paper does not say how).
+"""
+from __future__ import annotations
+
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from sklearn.decomposition import PCA  # noqa: E402
+
+from aae import io  # noqa: E402
+from aae.cli import benchmark_main  # noqa: E402
+from aae.results import Column, Detail, TableLayout  # noqa: E402
+from aae.runs import RunDir  # noqa: E402
+from aae.train import load_trained  # noqa: E402
+from benchmarks.specs import grid  # noqa: E402
+
+UNSUPERVISED_CLUSTERS = 20  # the paper's unsupervised setting
+N_POINTS = 10_000  # test images per scatter plot (all of MNIST's test set)
+
+COLUMNS = (
+    Column("mnist", "1000", "MNIST (1000)"),
+    Column("mnist", "100", "MNIST (100)"),
+    Column("mnist", "none", f"MNIST (Unsupervised, {UNSUPERVISED_CLUSTERS} clusters)", metric="cluster_error",
+           details=(Detail("NMI", "nmi"), Detail("empty", "empty_clusters"))),
+)
+SYNTHETIC_COLUMNS = (
+    Column("synthetic", "100", "synthetic (100)"),
+    Column("synthetic", "none", "synthetic (Unsupervised)", metric="cluster_error",
+           details=(Detail("NMI", "nmi"), Detail("empty", "empty_clusters"))),
+)
+
+PAPER = {
+    "Adversarial Autoencoder, 2-D representation": {
+        "MNIST (1000)": "4.20", "MNIST (100)": "6.08", f"MNIST (Unsupervised, {UNSUPERVISED_CLUSTERS} clusters)": "13.95"},
+    "Adversarial Autoencoder, 10-D representation": {"MNIST (100)": "3.90"},
+}
+ROWS = {"dimred_aae:2": "Adversarial Autoencoder, 2-D representation",
+        "dimred_aae:10": "Adversarial Autoencoder, 10-D representation"}
+
+LAYOUT = TableLayout(
+    name="dimreduction",
+    title="Section 7 (Figure 11): error (%) of the dimensionality-reducing AAE on the MNIST test set, lower is better",
+    metric="test_error",
+    columns=COLUMNS,
+    paper=PAPER,
+    measured=ROWS,
+    notes=("Representation: W_c·y + z in n dimensions (n = 2 or 10), y = q(y|x), W_c the learned cluster heads "
+           "(one per category), z the style; the decoder reads only this representation. Every pair of heads "
+           "closer than eta is penalised (eta - distance, zero beyond eta). Ours, as the paper gives none: eta = 1, "
+           "style prior N(0, 0.25^2 I), heads initialised from N(0, eta^2 I).",
+           "With labels: test error of argmax q(y|x) from the final model, as in Table 2 (class-balanced labelled "
+           "subsets drawn per trial). Unsupervised: 20 categories, no label, scored with Table 3's clustering error "
+           "(each cluster takes the label of the validation image that maximises q(y_i|x)); details as in Table 3. "
+           "The unsupervised cell's config is the row's with n_clusters=20.",
+           "Figure 11 (results/figures/figure11.png): the representations of the test images, trial 0 of each cell; "
+           "the 10-D one projected to 2-D by PCA."),
+)
+
+
+def variant_overrides(variant: str, col: Column) -> list[str]:
+    """A row's representation size, and the unsupervised column's clusters."""
+    return [f"z_dim={variant}", *([f"n_clusters={UNSUPERVISED_CLUSTERS}"] if col.setting == "none" else [])]
+
+
+def make_specs(*, models, columns, seeds, budget, overrides):
+    specs = []
+    for row in models:
+        model, _, variant = row.partition(":")
+        for col in columns:
+            evals = ("clustering",) if col.setting == "none" else ("classification",)
+            specs += grid("dimreduction", models=[model], columns=[col], seeds=seeds, budget=budget,
+                          overrides=[*variant_overrides(variant, col), *overrides], evals=evals, variant=variant)
+    return specs
+
+
+def figure11(args, specs, columns) -> None:
+    """One panel per measured cell, from its trial 0; a cell without a finished run says so."""
+    panels = [(s, c) for c in columns for s in specs
+              if s.trial == 0 and c.reads(s) and LAYOUT.measures(s.row, c)]
+    if not panels:
+        return
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels), 3.9), squeeze=False)
+    for ax, (spec, col) in zip(axes[0], panels):
+        title = f"{spec.config.z_dim}-D, {col.title}"
+        run = RunDir(args.runs_dir, spec)
+        if not run.is_done():
+            ax.set_title(f"{title}\n(no finished run)", fontsize=8)
+            ax.axis("off")
+            continue
+        model, data = load_trained(spec, args.runs_dir, args.data_dir)
+        x, y = data.floats("test")[:N_POINTS], data.labels("test")[:N_POINTS].numpy()
+        codes = model.codes(x.to(model.device)).float().cpu().numpy()
+        heads = model.nets["heads"].weight.T.detach().float().cpu().numpy()
+        how = ""
+        if codes.shape[1] > 2:  # the paper's 10-D panel is shown in 2-D; it does not say how, PCA here
+            pca = PCA(2).fit(codes)
+            codes, heads, how = pca.transform(codes), pca.transform(heads), " (PCA)"
+        error = run.read_record()["metrics"].get(col.metric or LAYOUT.metric, float("nan"))
+        closest = float(model.head_distances().min())
+        ax.scatter(codes[:, 0], codes[:, 1], c=y, cmap="tab10", vmin=-0.5, vmax=9.5, s=1, alpha=0.5, rasterized=True)
+        ax.scatter(heads[:, 0], heads[:, 1], c="black", marker="x", s=25, linewidths=1)
+        ax.set_title(f"{title}{how}\nerror {error:.2f}%, closest heads {closest:.2f} (eta {spec.config.head_eta:g})",
+                     fontsize=8)
+        ax.set_aspect("equal", "datalim")
+        ax.tick_params(labelsize=7)
+    fig.suptitle(f"Figure 11: representations W_c·y + z of the test images, coloured by digit; x = cluster heads "
+                 f"(budget {args.budget}, trial 0)", fontsize=9)
+    fig.tight_layout()
+    path = args.results_dir / "figures" / "figure11.png"
+    io.save_figure(path, fig)
+    plt.close(fig)
+    print(f"wrote {path}", file=sys.stderr)
+
+
+def main(argv=None) -> int:
+    return benchmark_main(argv, prog="benchmarks.dimreduction", description=__doc__, layout=LAYOUT,
+                          make_specs=make_specs, synthetic_columns=SYNTHETIC_COLUMNS, after_table=figure11)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
