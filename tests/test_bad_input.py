@@ -9,6 +9,7 @@ import pytest
 from tests.conftest import run_cli
 
 T1, T2, FIGS, FIG7 = "benchmarks.table1", "benchmarks.table2", "benchmarks.figures", "benchmarks.figure7"
+DR = "benchmarks.dimreduction"
 
 # (id, command, arguments after the common ones, what the one line must say)
 CASES = [
@@ -81,6 +82,12 @@ CASES = [
     ("figure7-set-value", FIG7, ["--set", "z_dim=-3"], "z_dim=-3 must be at least 1"),
     ("figure7-set-type", FIG7, ["--set", "epochs=many"], "bad override epochs=many"),
     ("figure7-dataset", FIG7, ["--dataset", "svhn"], "invalid choice: 'svhn'"),
+    # section 7
+    ("dimred-eta-zero", DR, ["--set", "head_eta=0"], "head_eta=0.0 must be positive"),
+    ("dimred-style-negative", DR, ["--set", "style_std=-1"], "style_std=-1.0 must be positive"),
+    ("dimred-no-heads", DR, ["--set", "cluster_heads=false"], "section 7's model is defined by its cluster heads"),
+    ("dimred-unknown-row", DR, ["--models", "dimred_aae:3"], "model 'dimred_aae:3' has no row in dimreduction"),
+    ("dimred-model-of-other-table", DR, ["--models", "ssaae"], "model 'ssaae' has no row in dimreduction"),
 ]
 
 
