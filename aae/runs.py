@@ -89,15 +89,26 @@ class RunDir:
         except FileNotFoundError:
             return f"missing run file {self.record} of a finished run"
         try:
-            lines = self.metrics.read_text().splitlines()
-            epochs = [json.loads(line)["epoch"] for line in lines]
+            epochs = [row["epoch"] for row in self.history()]
         except FileNotFoundError:
             return f"missing run file {self.metrics} of a finished run"
-        except (ValueError, KeyError, TypeError) as e:
-            return str(damaged(self.metrics, f"{type(e).__name__}"))
+        except DamagedRunFile as e:
+            return str(e)
         if epochs != list(range(1, record["epochs"] + 1)):
             return str(damaged(self.metrics, f"{len(epochs)} epoch lines for a run of {record['epochs']} epochs"))
         return None
+
+    def history(self) -> list[dict]:
+        """The metric log, one dict per epoch (losses, and the learning curve's scores)."""
+        try:
+            rows = [json.loads(line) for line in self.metrics.read_text().splitlines()]
+            if not all(isinstance(r, dict) and isinstance(r["epoch"], int) for r in rows):
+                raise TypeError("not one object with an epoch per line")
+        except UnicodeDecodeError:
+            raise damaged(self.metrics, "not text") from None
+        except (ValueError, KeyError, TypeError) as e:
+            raise damaged(self.metrics, f"{type(e).__name__}") from None
+        return rows
 
     def is_done(self) -> bool:
         """Trained, with a readable record (which may still lack an evaluation the spec asks for)."""
@@ -206,6 +217,19 @@ def _owner_if_locked(f) -> str | None:
         f.seek(0)
         return f.read().strip() or "another process"
     return None
+
+
+def histories(specs, runs_root: Path, key: str) -> dict:
+    """spec -> its metric log, for the finished runs among specs whose log has `key` (a learning
+    curve's score) at every epoch."""
+    found = {}
+    for spec in specs:
+        run = RunDir(runs_root, spec)
+        if run.is_done():
+            rows = run.history()
+            if rows and all(key in r for r in rows):
+                found[spec] = rows
+    return found
 
 
 def _read_json(path: Path):

@@ -1,8 +1,9 @@
 """A job spec: everything that defines one run. Its hash names the run directory.
 
-The hash covers what decides the trained model, and not `evals`: evaluations are cached by
-name inside the run directory, so asking a finished run for one more (Table 1's 10M samples)
-scores the same model instead of training another."""
+The hash covers what decides the trained model, and not `evals` or `curve`: evaluations are
+cached by name inside the run directory, so asking a finished run for one more (Table 1's 10M
+samples) scores the same model instead of training another; the curve's per-epoch validation
+scores read the model without changing it."""
 from __future__ import annotations
 
 import dataclasses
@@ -26,11 +27,13 @@ class JobSpec:
     budget: str
     evals: tuple[str, ...] = ("classification",)
     variant: str = ""  # a named setting of the model that is its own table row ("16" for 16 clusters)
+    curve: tuple[str, ...] = ()  # evaluations on validation images after every epoch (learning curves)
 
     def to_dict(self) -> dict:
         d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         d["config"] = dataclasses.asdict(self.config)
         d["evals"] = list(self.evals)
+        d["curve"] = list(self.curve)
         return d
 
     @classmethod
@@ -38,13 +41,14 @@ class JobSpec:
         d = dict(d)
         d["config"] = config_from_dict(d["model"], d["config"])
         d["evals"] = tuple(d["evals"])
-        return cls(**d)  # records older than `variant` lack it: the default applies
+        d["curve"] = tuple(d.get("curve", ()))
+        return cls(**d)  # records older than `variant` or `curve` lack them: the defaults apply
 
     @property
     def run_id(self) -> str:
         # the variant only names a row: its overrides are in the config already, and a spec without
         # one keeps the hash it had before variants existed
-        training = {k: v for k, v in self.to_dict().items() if k != "evals" and (k != "variant" or v)}
+        training = {k: v for k, v in self.to_dict().items() if k not in ("evals", "curve") and (k != "variant" or v)}
         canonical = json.dumps(training, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 

@@ -22,7 +22,7 @@ from tqdm import tqdm
 from aae import io
 from aae.data import load_dataset
 from aae.data.subsets import labelled_indices, parse_setting
-from aae.eval import evaluate
+from aae.eval import CURVE_EVALUATORS, evaluate
 from aae.batches import epoch_batches, epoch_steps
 from aae.provenance import provenance
 from aae.models.base import DataInfo
@@ -155,6 +155,18 @@ def _add_evaluations(spec: JobSpec, run: RunDir, data_dir) -> dict:
     return record
 
 
+def _curve_point(spec: JobSpec, model, data, device) -> dict[str, float]:
+    """The learning curve's scores after an epoch (validation images only; no RNG is drawn, so
+    the training that follows is the same with or without a curve)."""
+    point = {}
+    for name in spec.curve:
+        if name.partition("@")[0] not in CURVE_EVALUATORS:
+            raise UserError(f"{name!r} cannot be a learning curve: it reads test images; use one of "
+                            f"{', '.join(CURVE_EVALUATORS)}")
+        point.update(evaluate(name, model, data, device, spec.seed))
+    return point
+
+
 def failure_reason(e: BaseException) -> str:
     """The one line a table shows for a failed run. A NaN that reached a loss's input check reads
     as the divergence it is, not as a complaint about the input."""
@@ -239,7 +251,8 @@ def _train(spec: JobSpec, run: RunDir, data_dir, progress: bool) -> dict:
                 v = torch.as_tensor(v).detach().to(torch.float64)
                 sums[k] = sums[k] + v if k in sums else v
         wall += time.perf_counter() - t0
-        history.append({"epoch": epoch + 1, **{k: float(v) / steps for k, v in sums.items()}})
+        history.append({"epoch": epoch + 1, **{k: float(v) / steps for k, v in sums.items()},
+                        **_curve_point(spec, model, data, device)})
         bad = [k for k, v in history[-1].items() if not math.isfinite(v)]
         if bad:  # a diverged run must fail, not end in a number
             raise FloatingPointError(f"non-finite {', '.join(bad)} in epoch {epoch + 1}")

@@ -8,9 +8,10 @@ from aae.spec import JobSpec
 
 
 def grid(benchmark: str, *, models: list[str], columns: list[Column], seeds: int, budget: str,
-         overrides: list[str], evals: tuple[str, ...], variant: str = "") -> list[JobSpec]:
+         overrides: list[str], evals: tuple[str, ...], variant: str = "", curve: tuple[str, ...] = ()) -> list[JobSpec]:
     """Every (model, column, trial) of a table, with its derived seed. A variant (a named row of
-    the model, its overrides already among `overrides`) gets seeds of its own."""
+    the model, its overrides already among `overrides`) gets seeds of its own. `curve`: evaluations
+    of the validation images recorded after every epoch."""
     specs = []
     for model in models:
         config = config_for(model, budget, overrides)
@@ -18,6 +19,6 @@ def grid(benchmark: str, *, models: list[str], columns: list[Column], seeds: int
         for col in columns:
             for trial in range(seeds):
                 specs.append(JobSpec(benchmark=benchmark, model=model, config=config, dataset=col.dataset,
-                                     setting=col.setting, trial=trial, budget=budget, evals=evals, variant=variant,
+                                     setting=col.setting, trial=trial, budget=budget, evals=evals, variant=variant, curve=curve,
                                      seed=run_seed(benchmark, row, f"{col.dataset}-{col.setting}", trial)))
     return specs

@@ -5,14 +5,23 @@
 Measured rows: NN Baseline (the MLP trained on the labelled images alone), VAE (M2) (Kingma et al.'s
 semi-supervised VAE, MNIST (100) and (1000) as in the paper) and Adversarial Autoencoders (section 5's
 semi-supervised AAE), at MNIST (100), (1000), (All), and SVHN (1000) when its files are present;
-the other rows are the paper's numbers.
+the other rows are the paper's numbers. Every run records its validation error after each epoch;
+results/figures/curves_table2.png draws those curves.
 """
 from __future__ import annotations
 
 import sys
-from aae.cli import benchmark_main
-from aae.results import Column, TableLayout
-from benchmarks.specs import grid
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from aae import io  # noqa: E402
+from aae.cli import benchmark_main  # noqa: E402
+from aae.results import Column, TableLayout  # noqa: E402
+from aae.runs import histories  # noqa: E402
+from benchmarks.specs import grid  # noqa: E402
 
 COLUMNS = (
     Column("mnist", "100", "MNIST (100)"),
@@ -62,13 +71,44 @@ def make_specs(*, models, columns, seeds, budget, overrides):
         for col in columns:
             recipe = DATASET_RECIPES.get((model, col.dataset), [])
             specs += grid("table2", models=[model], columns=[col], seeds=seeds, budget=budget,
-                          overrides=[*recipe, *overrides], evals=("classification",))
+                          overrides=[*recipe, *overrides], evals=("classification",), curve=("valid_error",))
     return specs
+
+
+def plot_curves(args, specs, columns) -> None:
+    """results/figures/curves_table2.png: one panel per setting, one line per run, a colour per model."""
+    logs = histories(specs, args.runs_dir, "valid_error")
+    if not logs:
+        return
+    panels = [c for c in columns if any(c.reads(s) for s in logs)]
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.4), squeeze=False)
+    colours = {row: f"C{i}" for i, row in enumerate(dict.fromkeys(s.row for s in specs))}
+    for ax, col in zip(axes[0], panels):
+        labelled = set()
+        for spec, rows in logs.items():
+            if not col.reads(spec):
+                continue
+            title = LAYOUT.measured.get(spec.row, spec.row)
+            ax.plot([r["epoch"] for r in rows], [r["valid_error"] for r in rows], color=colours[spec.row],
+                    lw=1, alpha=0.8, marker="o", ms=2, label=None if title in labelled else title)
+            labelled.add(title)
+        ax.set_title(col.title, fontsize=9)
+        ax.set_xlabel("epoch", fontsize=8)
+        ax.set_ylabel("validation error (%)", fontsize=8)
+        ax.set_yscale("log")
+        ax.tick_params(labelsize=7)
+        ax.legend(fontsize=7)
+    fig.suptitle(f"Table 2: validation error after every epoch, one line per seed (budget {args.budget})", fontsize=9)
+    fig.tight_layout()
+    path = args.results_dir / "figures" / "curves_table2.png"
+    io.save_figure(path, fig)
+    plt.close(fig)
+    print(f"wrote {path}", file=sys.stderr)
 
 
 def main(argv=None) -> int:
     return benchmark_main(argv, prog="benchmarks.table2", description=__doc__, layout=LAYOUT,
-                          make_specs=make_specs, synthetic_columns=SYNTHETIC_COLUMNS)
+                          make_specs=make_specs, synthetic_columns=SYNTHETIC_COLUMNS, after_table=plot_curves)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,12 @@ def classification(model, data, device, seed: int) -> dict[str, float]:
             for split in ("valid", "test")}
 
 
+def valid_error(model, data, device, seed: int) -> dict[str, float]:
+    """Error on the validation images alone: the learning curve of a classifier (the test set is
+    never looked at while training)."""
+    return {"valid_error": error_rate(model.predict_proba, data.floats("valid", device), data.labels("valid", device))}
+
+
 def parzen_name(samples: int, valid: int = PARZEN_VALID, grid: str = SIGMA_GRID) -> str:
     return (f"parzen@{samples}" + (f",valid={valid}" if valid != PARZEN_VALID else "")
             + (f",grid={grid}" if grid != SIGMA_GRID else ""))
@@ -61,7 +67,8 @@ def clustering(model, data, device, seed: int) -> dict[str, float]:
     return clustering_metrics(q["valid"], data.y_valid, q["test"], data.y_test, data.n_classes)
 
 
-EVALUATORS = {"classification": classification, "parzen": parzen, "clustering": clustering}
+EVALUATORS = {"classification": classification, "parzen": parzen, "clustering": clustering, "valid_error": valid_error}
+CURVE_EVALUATORS = ("valid_error",)  # those that read no test image: the only ones allowed per epoch
 
 
 def evaluate(name: str, model, data, device, seed: int) -> dict[str, float]:
