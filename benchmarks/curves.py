@@ -59,6 +59,9 @@ def long_curve(args) -> int:
 
     prepare_figure_run(args, build)
     [spec] = specs
+    status = RunDir(args.runs_dir, spec).status()
+    if status["state"] != "done":
+        raise UserError(f"{spec.describe()} did not finish: {status.get('reason', status['state'])}")
     rows = histories(specs, args.runs_dir, "valid_error").get(spec)
     if rows is None:
         raise UserError(f"{spec.describe()} recorded no validation curve (trained before curves existed?): "

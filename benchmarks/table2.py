@@ -95,7 +95,8 @@ def plot_curves(args, specs, columns) -> None:
         ax.set_title(col.title, fontsize=9)
         ax.set_xlabel("epoch", fontsize=8)
         ax.set_ylabel("validation error (%)", fontsize=8)
-        ax.set_yscale("log")
+        if all(r["valid_error"] > 0 for rows in logs.values() for r in rows):
+            ax.set_yscale("log")  # small errors stay readable; a stand-in's 0% would not plot
         ax.tick_params(labelsize=7)
         ax.legend(fontsize=7)
     fig.suptitle(f"Table 2: validation error after every epoch, one line per seed (budget {args.budget})", fontsize=9)
