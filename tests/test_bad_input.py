@@ -71,6 +71,8 @@ CASES = [
     ("vae-prior-needs-2d", T1, ["--models", "vae", "--set", "prior=mixture"], "the mixture prior is 2-D"),
     ("dropout-one", T1, ["--models", "gan", "--set", "input_dropout=1.0"], "input_dropout=1.0 must lie in [0, 1)"),
     ("gmmn-stages", T1, ["--models", "gmmn_ae", "--set", "ae_epochs=99"], "ae_epochs=99 must not exceed epochs=2"),
+    ("gmmn-ae-batch", T1, ["--models", "gmmn_ae", "--set", "ae_batch_size=5000"],
+     "ae_batch_size=5000 must not exceed batch_size=1000"),
     ("gmmn-bandwidth", T1, ["--models", "gmmn_ae", "--set", "bandwidths=[0]"], "every entry must be a positive number"),
     # the figure commands handle input as the tables do
     ("figures-budget", FIGS, ["--budget", "huge"], "unknown budget 'huge'"),

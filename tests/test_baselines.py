@@ -30,3 +30,18 @@ def test_gmmn_trains_the_autoencoder_then_only_the_generator():
     restored = get_model("gmmn_ae").cls(model.config, DataInfo(784, 10, 600, 600), "cpu")
     restored.load_state_dict(model.state_dict())  # a resumed run continues in the generator's stage
     assert set(restored.update(x)) == {"loss", "mmd"}
+
+
+def test_gmmn_autoencoder_steps_on_its_own_minibatch():
+    """A loop minibatch of 1000 images is ten autoencoder updates of 100 (the original's size),
+    and one generator update on all 1000 codes."""
+    torch.manual_seed(0)
+    model = get_model("gmmn_ae").cls(config_for("gmmn_ae", "smoke", ["ae_epochs=1", "epochs=2", "steps_per_epoch=1"]),
+                                     DataInfo(784, 10, 1000, 0), "cpu")
+    x = {"x": torch.rand(1000, 784)}
+    model.update(x)
+    steps = {int(s["step"]) for s in model.optimizers["autoencoder"].state_dict()["state"].values()}
+    assert steps == {10}
+    model.update(x)
+    steps = {int(s["step"]) for s in model.optimizers["generator"].state_dict()["state"].values()}
+    assert steps == {1}
