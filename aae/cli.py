@@ -21,6 +21,7 @@ from aae import io
 from aae.data import LOADERS, load_dataset
 from aae.errors import DataMissing, UserError
 from aae.provenance import git_sha
+from aae.records import StoredRuns, export, records_path
 from aae.registry import BUDGETS, get_model
 from aae.results import TableLayout, describe_config, load_rows, render, summarize
 from aae.runner import EXECUTORS, check_executor, run_specs
@@ -123,6 +124,11 @@ def build_parser(prog: str, description: str, datasets: list[str]) -> OneLinePar
                    help=f"only these dataset columns, from {', '.join(datasets)} (or 'synthetic' for "
                         "a tiny stand-in); a dataset named here that is missing is an error")
     p.add_argument("--gather-only", action="store_true", help="train nothing; rebuild the table from finished runs")
+    p.add_argument("--from-records", action="store_true",
+                   help="train nothing, read no run directory: rebuild the table from its committed records "
+                        "(results/records/<table>.jsonl under --results-dir, or --records-from) with the same "
+                        "arguments it was made with")
+    p.add_argument("--records-from", type=Path, metavar="FILE", help="the records file --from-records reads")
     s = p.add_argument_group("slurm (with --executor slurm)")
     s.add_argument("--slurm-profile", help="a profile from slurm/profiles/ (partition, time limit, GPUs, ...)")
     s.add_argument("--slurm-partition")
@@ -200,36 +206,55 @@ def _benchmark(args, argv, started, prog, layout, make_specs, synthetic_columns,
     columns = [c for c in layout.columns if c.dataset in chosen]
     if args.executor == "slurm":
         load_profile(args.slurm_profile)  # a typo in the profile fails now, not after the data fetch
-    missing = _available_datasets(sorted({c.dataset for c in columns}), bool(args.datasets), args.data_dir)
+    stored = StoredRuns(args.records_from or records_path(args.results_dir, layout.name)) if args.from_records else None
+    missing = stored.meta["missing"] if stored else \
+        _available_datasets(sorted({c.dataset for c in columns}), bool(args.datasets), args.data_dir)
     specs = make_specs(models=models, columns=[c for c in columns if c.dataset not in missing],
                        seeds=args.seeds, budget=args.budget, overrides=args.overrides)
     specs = [s for s in specs if any(layout.measures(s.row, c) for c in columns if c.reads(s))]
-    reused = sum(RunDir(args.runs_dir, s).is_complete() for s in specs)
-    if not args.gather_only:
-        run_specs(specs, args.runs_dir, args.executor, args.workers, args.data_dir, _slurm_options(args))
-    rows = load_rows(specs, args.runs_dir, tuple(columns), layout.metric)
-    if extra_rows:
-        rows += extra_rows(args, [c for c in columns if c.dataset not in missing])
+    if stored:
+        rows = load_rows(specs, args.runs_dir, tuple(columns), layout.metric, open_run=stored)
+        extra = stored.meta["extra_rows"]
+        header = {**stored.meta["header"], "date": _now()}
+    else:
+        reused = sum(RunDir(args.runs_dir, s).is_complete() for s in specs)
+        if not args.gather_only:
+            run_specs(specs, args.runs_dir, args.executor, args.workers, args.data_dir, _slurm_options(args))
+        rows = load_rows(specs, args.runs_dir, tuple(columns), layout.metric)
+        extra = extra_rows(args, [c for c in columns if c.dataset not in missing]) if extra_rows else []
+        header = _header(prog, argv, args, started, reused, len(specs))
     configs = {m: describe_config(next(s.config for s in specs if s.row == m))
                for m in models if any(s.row == m for s in specs)}
-    header = {
-        "command": f"`python -m {prog} {shlex.join(argv if argv is not None else sys.argv[1:])}`",
-        "git sha": git_sha(),
-        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "budget": args.budget,
-        "seeds": f"{args.seeds} (trials 0-{args.seeds - 1})",
-        "executor": args.executor + (f", {args.workers} worker(s)" if args.executor == "local" else ""),
-        "this command's wall time": f"{(time.time() - started) / 60:.1f} min "
-                                    f"({reused} of {len(specs)} runs were already finished when it started)",
-    }
-    table = render(dataclasses.replace(layout, columns=tuple(columns)), summarize(rows), header, missing, configs)
+    table = render(dataclasses.replace(layout, columns=tuple(columns)), summarize(rows + extra), header, missing,
+                   configs)
     out = args.results_dir / f"{layout.name}.md"
     io.write_text(out, table)
     print(table)
     print(f"wrote {out}", file=sys.stderr)
-    if after_table:
-        after_table(args, specs, columns)
+    if not stored:  # every number of the table, auditable from the repository
+        meta = {"header": header, "missing": missing, "extra_rows": extra,
+                "argv": list(argv if argv is not None else sys.argv[1:])}
+        export(records_path(args.results_dir, layout.name), specs, args.runs_dir, meta)
+        if after_table:
+            after_table(args, specs, columns)
     return 0
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _header(prog, argv, args, started, reused: int, n_specs: int) -> dict:
+    return {
+        "command": f"`python -m {prog} {shlex.join(argv if argv is not None else sys.argv[1:])}`",
+        "git sha": git_sha(),
+        "date": _now(),
+        "budget": args.budget,
+        "seeds": f"{args.seeds} (trials 0-{args.seeds - 1})",
+        "executor": args.executor + (f", {args.workers} worker(s)" if args.executor == "local" else ""),
+        "this command's wall time": f"{(time.time() - started) / 60:.1f} min "
+                                    f"({reused} of {n_specs} runs were already finished when it started)",
+    }
 
 
 def _rows(names: list[str], layout: TableLayout) -> list[str]:

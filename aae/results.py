@@ -70,12 +70,14 @@ class TableLayout:
         return paper_mean(self.paper.get(self.measured[model], {}).get(col.title)) is not None
 
 
-def load_rows(specs: list[JobSpec], runs_root: Path, columns: tuple[Column, ...], metric: str) -> list[dict]:
+def load_rows(specs: list[JobSpec], runs_root: Path, columns: tuple[Column, ...], metric: str,
+              open_run=RunDir) -> list[dict]:
     """One row per (run, column it feeds). A finished run whose record lacks the column's metric
-    (its evaluation failed or has not run) is "not evaluated", never a number."""
+    (its evaluation failed or has not run) is "not evaluated", never a number. `open_run` reads
+    the runs: run directories, or committed records (aae/records.py)."""
     rows = []
     for spec in specs:
-        run = RunDir(runs_root, spec)
+        run = open_run(runs_root, spec)
         status = run.status()
         if status["state"] == "damaged":  # shown as a failure with the file's path; the next run redoes it
             print(f"{status['reason']}; shown as failed, re-run the command to redo it", file=sys.stderr)
