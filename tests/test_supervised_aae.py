@@ -1,4 +1,7 @@
 """Section 4: the supervised AAE's decoder takes the label, so the label decides the digit."""
+import re
+
+import matplotlib.image
 import numpy as np
 import torch
 
@@ -6,6 +9,7 @@ from aae.batches import epoch_batches
 from aae.data.synthetic import make_synthetic
 from aae.models.base import DataInfo
 from aae.registry import config_for, get_model
+from benchmarks.figure7 import label_agreement
 from tests.conftest import run_cli
 
 
@@ -29,5 +33,16 @@ def test_figure7_command_writes_a_png(tmp_path):
     done = run_cli("benchmarks.figure7", "--budget", "smoke", "--dataset", "synthetic",
                    "--runs-dir", str(tmp_path / "runs"), "--results-dir", str(tmp_path / "results"))
     assert done.returncode == 0, done.stderr
-    png = (tmp_path / "results" / "figures" / "figure7.png").read_bytes()
-    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10_000
+    image = matplotlib.image.imread(tmp_path / "results" / "figures" / "figure7.png")
+    assert image.shape[0] > 0.9 * image.shape[1]  # a 10 x 10 grid under a title
+    assert image[:, :, :3].std() > 0.05  # drawn digits, not a blank canvas
+    share = float(re.search(r"reads the column's label in ([\d.]+)% of the 100 images", done.stdout).group(1))
+    assert 0.0 <= share <= 100.0
+
+
+def test_label_agreement_counts_the_grid_column_by_column():
+    class Judge:  # says 3 for everything
+        def predict_proba(self, x):
+            return torch.nn.functional.one_hot(torch.full((len(x),), 3), 10).float()
+
+    assert label_agreement(torch.zeros(20, 784), Judge(), 10) == 10.0  # column 3 of each of the 2 rows
