@@ -12,16 +12,10 @@ from __future__ import annotations
 
 import sys
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
-from aae import io  # noqa: E402
-from aae.cli import benchmark_main  # noqa: E402
-from aae.results import Column, TableLayout  # noqa: E402
-from aae.runs import histories  # noqa: E402
-from benchmarks.specs import grid  # noqa: E402
+from aae.cli import benchmark_main
+from aae.results import Column, TableLayout
+from benchmarks.learning_curves import plot_learning_curves
+from benchmarks.specs import grid
 
 COLUMNS = (
     Column("mnist", "100", "MNIST (100)"),
@@ -76,35 +70,8 @@ def make_specs(*, models, columns, seeds, budget, overrides):
 
 
 def plot_curves(args, specs, columns) -> None:
-    """results/figures/curves_table2.png: one panel per setting, one line per run, a colour per model."""
-    logs = histories(specs, args.runs_dir, "valid_error")
-    if not logs:
-        return
-    panels = [c for c in columns if any(c.reads(s) for s in logs)]
-    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.4), squeeze=False)
-    colours = {row: f"C{i}" for i, row in enumerate(dict.fromkeys(s.row for s in specs))}
-    for ax, col in zip(axes[0], panels):
-        labelled = set()
-        for spec, rows in logs.items():
-            if not col.reads(spec):
-                continue
-            title = LAYOUT.measured.get(spec.row, spec.row)
-            ax.plot([r["epoch"] for r in rows], [r["valid_error"] for r in rows], color=colours[spec.row],
-                    lw=1, alpha=0.8, marker="o", ms=2, label=None if title in labelled else title)
-            labelled.add(title)
-        ax.set_title(col.title, fontsize=9)
-        ax.set_xlabel("epoch", fontsize=8)
-        ax.set_ylabel("validation error (%)", fontsize=8)
-        if all(r["valid_error"] > 0 for rows in logs.values() for r in rows):
-            ax.set_yscale("log")  # small errors stay readable; a stand-in's 0% would not plot
-        ax.tick_params(labelsize=7)
-        ax.legend(fontsize=7)
-    fig.suptitle(f"Table 2: validation error after every epoch, one line per seed (budget {args.budget})", fontsize=9)
-    fig.tight_layout()
-    path = args.results_dir / "figures" / "curves_table2.png"
-    io.save_figure(path, fig)
-    plt.close(fig)
-    print(f"wrote {path}", file=sys.stderr)
+    plot_learning_curves(args, specs, columns, key="valid_error", ylabel="validation error (%)", titles=LAYOUT.measured,
+                         name="curves_table2", title="Table 2: validation error after every epoch", log_scale=True)
 
 
 def main(argv=None) -> int:

@@ -1,0 +1,46 @@
+"""A table's learning curves in one figure: one panel per column, one line per run, a colour
+per row, read from the runs' metric logs (the scores `JobSpec.curve` records after every epoch)."""
+from __future__ import annotations
+
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from aae import io  # noqa: E402
+from aae.runs import histories  # noqa: E402
+
+
+def plot_learning_curves(args, specs, columns, *, key: str, ylabel: str, titles: dict, name: str, title: str,
+                         log_scale: bool = False) -> None:
+    """results/figures/<name>.png from the finished runs among `specs` that recorded `key`."""
+    logs = histories(specs, args.runs_dir, key)
+    if not logs:
+        return
+    panels = [c for c in columns if any(c.reads(s) for s in logs)]
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.4), squeeze=False)
+    colours = {row: f"C{i}" for i, row in enumerate(dict.fromkeys(s.row for s in specs))}
+    for ax, col in zip(axes[0], panels):
+        labelled = set()
+        for spec, rows in logs.items():
+            if not col.reads(spec):
+                continue
+            label = titles.get(spec.row, spec.row)
+            ax.plot([r["epoch"] for r in rows], [r[key] for r in rows], color=colours[spec.row], lw=1, alpha=0.8,
+                    marker="o", ms=2, label=None if label in labelled else label)
+            labelled.add(label)
+        ax.set_title(col.title, fontsize=9)
+        ax.set_xlabel("epoch", fontsize=8)
+        ax.set_ylabel(ylabel, fontsize=8)
+        if log_scale and all(r[key] > 0 for rows in logs.values() for r in rows):
+            ax.set_yscale("log")  # small errors stay readable; a stand-in's 0% would not plot
+        ax.tick_params(labelsize=7)
+        ax.legend(fontsize=7)
+    fig.suptitle(f"{title}, one line per seed (budget {args.budget})", fontsize=9)
+    fig.tight_layout()
+    path = args.results_dir / "figures" / f"{name}.png"
+    io.save_figure(path, fig)
+    plt.close(fig)
+    print(f"wrote {path}", file=sys.stderr)
