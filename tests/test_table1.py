@@ -3,6 +3,7 @@ a finished run can be scored again later without training it again."""
 import dataclasses
 import re
 
+import matplotlib.image
 import numpy as np
 import pytest
 
@@ -50,7 +51,12 @@ def test_figures_are_drawn(tmp_path, figures, files):
                    "--runs-dir", str(tmp_path / "runs"), "--results-dir", str(tmp_path / "results"))
     assert done.returncode == 0, done.stderr
     for name in files:
-        assert (tmp_path / "results" / "figures" / f"{name}.png").stat().st_size > 20_000, name
+        image = matplotlib.image.imread(tmp_path / "results" / "figures" / f"{name}.png")[:, :, :3]
+        assert image.shape[0] > 200 and image.shape[1] > 200, name
+        # what is drawn, not only a file: the figure's halves differ (distinct panels, not one
+        # repeated or blank), and each holds more than a flat background
+        left, right = image[:, : image.shape[1] // 2], image[:, image.shape[1] // 2: image.shape[1] // 2 * 2]
+        assert left.std() > 0.05 and right.std() > 0.05 and not np.allclose(left, right), name
 
 
 def smoke_spec(model, evals):
