@@ -57,6 +57,8 @@ def test_figures_are_drawn(tmp_path, figures, files):
         # repeated or blank), and each holds more than a flat background
         left, right = image[:, : image.shape[1] // 2], image[:, image.shape[1] // 2: image.shape[1] // 2 * 2]
         assert left.std() > 0.05 and right.std() > 0.05 and not np.allclose(left, right), name
+    if "2" in figures:  # its claim as numbers, one line per prior
+        assert len(re.findall(r"energy distance of the test codes .*: AAE [\d.]+, VAE [\d.]+", done.stdout)) == 2
 
 
 def smoke_spec(model, evals):
