@@ -1,7 +1,8 @@
 """Job specs of a table: the flat list every executor runs (its index is the SLURM array index)."""
 from __future__ import annotations
 
-from aae.registry import config_for
+from aae.eval import check_capabilities
+from aae.registry import config_for, get_model
 from aae.results import Column
 from aae.seeds import run_seed
 from aae.spec import JobSpec
@@ -15,6 +16,7 @@ def grid(benchmark: str, *, models: list[str], columns: list[Column], seeds: int
     specs = []
     for model in models:
         config = config_for(model, budget, overrides)
+        check_capabilities(model, get_model(model).cls, (*evals, *curve))
         row = f"{model}:{variant}" if variant else model
         for col in columns:
             for trial in range(seeds):

@@ -49,6 +49,17 @@ def test_a_curve_that_reads_the_test_set_is_refused(tmp_path):
         run_job(spec, tmp_path, progress=False)
 
 
+def test_a_model_without_the_capability_an_evaluation_needs_is_refused_before_launch():
+    from aae.errors import UserError
+
+    with pytest.raises(UserError, match="nn_baseline cannot be scored by parzen@100: it has no sample()"):
+        grid("table1", models=["nn_baseline"], columns=[Column("synthetic", "all", "")], seeds=1, budget="smoke",
+             overrides=[], evals=("parzen@100",))
+    with pytest.raises(UserError, match="gan cannot be scored by valid_error: it has no predict_proba()"):
+        grid("table1", models=["gan"], columns=[Column("synthetic", "all", "")], seeds=1, budget="smoke",
+             overrides=[], evals=(), curve=("valid_error",))
+
+
 def test_milestones():
     assert milestones(100) == [1, 3, 10, 30, 100]
     assert milestones(20) == [1, 3, 10, 20]

@@ -84,6 +84,19 @@ def clustering(model, data, device, seed: int) -> dict[str, float]:
 EVALUATORS = {"classification": classification, "parzen": parzen, "clustering": clustering, "valid_error": valid_error,
               "parzen_valid": parzen_valid}
 CURVE_EVALUATORS = ("valid_error", "parzen_valid")  # those that read no test image: the only ones allowed per epoch
+# what each evaluation calls on a model, checked for every spec before anything is launched
+NEEDS = {"classification": "predict_proba", "valid_error": "predict_proba", "clustering": "predict_proba",
+         "parzen": "sample", "parzen_valid": "sample"}
+
+
+def check_capabilities(model: str, model_cls: type, names) -> None:
+    """A one-line UserError if the model cannot run one of the named evaluations."""
+    for name in names:
+        base = name.partition("@")[0]
+        if base not in EVALUATORS:
+            raise UserError(f"unknown evaluation {base!r}; known: {', '.join(EVALUATORS)}")
+        if not hasattr(model_cls, NEEDS[base]):
+            raise UserError(f"{model} cannot be scored by {name}: it has no {NEEDS[base]}()")
 
 
 def evaluate(name: str, model, data, device, seed: int) -> dict[str, float]:
