@@ -18,8 +18,9 @@ def without_date(text: str) -> list[str]:
 
 def regenerate(records: Path, out: Path):
     meta = json.loads(records.read_text().splitlines()[0])["meta"]
+    # the table's own arguments, then where to write (the runs folder it named is not read)
     return run_cli(f"benchmarks.{records.stem}", *meta["argv"], "--from-records", "--records-from", str(records),
-                   "--results-dir", str(out))
+                   "--results-dir", str(out), "--runs-dir", str(out / "runs"))
 
 
 @pytest.mark.parametrize("records", COMMITTED, ids=[p.stem for p in COMMITTED])
