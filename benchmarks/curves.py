@@ -68,7 +68,8 @@ def long_curve(args) -> int:
                         f"delete {RunDir(args.runs_dir, spec).path} to train it again")
     record = RunDir(args.runs_dir, spec).read_record()
     name = f"curve_long_{args.dataset}{args.setting}" + ("" if args.budget == "cpu" else f"_{args.budget}")
-    title = f"{table2.LAYOUT.measured[args.model]}, {col.title}, budget {args.budget}, trial 0"
+    title = f"{table2.LAYOUT.measured[args.model]}, {col.title}, budget {args.budget}" + \
+        (f" with {' '.join(args.overrides)}" if args.overrides else "") + ", trial 0"
 
     fig, ax = plt.subplots(figsize=(6, 3.8))
     ax.plot([r["epoch"] for r in rows], [r["valid_error"] for r in rows], marker="o", ms=2, lw=1)
