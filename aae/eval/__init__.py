@@ -50,9 +50,8 @@ def parzen_of_centres(blocks, data, device, valid: int = PARZEN_VALID, grid: str
 
 def parzen(model, data, device, seed: int, samples: int, valid: int = PARZEN_VALID,
            grid: str = SIGMA_GRID) -> dict[str, float]:
-    """Parzen log-likelihood of the test images under `samples` samples of the model."""
-    if not hasattr(model, "sample"):
-        raise UserError(f"{type(model).__name__} has no sample(); the Parzen evaluation needs one")
+    """Parzen log-likelihood of the test images under `samples` samples of the model (which has
+    sample(): `check_capabilities` made sure before anything was launched)."""
     def blocks():  # the same samples each call: the evaluation reads them twice (valid, then test images)
         generator = torch.Generator().manual_seed(derive_seed(seed, "parzen samples"))
         return (model.sample(min(SAMPLE_BLOCK, samples - i), generator) for i in range(0, samples, SAMPLE_BLOCK))
@@ -64,8 +63,6 @@ def parzen_valid(model, data, device, seed: int, samples: int = 1000) -> dict[st
     """A generative model's learning curve: the Parzen log-likelihood of validation images
     500-999 under `samples` model samples, sigma chosen on validation images 0-499 (the test set
     is never read; the same noise every epoch, from the run's seed)."""
-    if not hasattr(model, "sample"):
-        raise UserError(f"{type(model).__name__} has no sample(); the Parzen curve needs one")
     generator = torch.Generator().manual_seed(derive_seed(seed, "curve samples"))
     centres = [model.sample(samples, generator)]
     valid = data.floats("valid", device)[:PARZEN_VALID]

@@ -79,10 +79,9 @@ class SemiSupervisedAAEConfig:
             "smoke": cls(epochs=2, steps_per_epoch=5),
             "cpu": cls(epochs=3),
             # The reconstruction loss is the mean over pixels. Tried against the per-image sum (the
-            # Theano-era convention, 784x larger SGD steps): with the sum these SGD settings diverged
-            # in the second epoch (MNIST (100), 150 steps per epoch); with the mean the validation
-            # error fell from 34.7% to 25.1% in three such epochs (the field that chose it, recon_sum, was in
-            # commit 8e6c978)
+            # Theano-era convention, 784x larger SGD steps; field recon_sum of commit 8e6c978): with
+            # the sum these SGD settings diverged in the second epoch (MNIST (100), 150 steps per
+            # epoch); with the mean the validation error fell from 34.7% to 25.1% in three such epochs
             "paper": cls(optimizer="sgd", recon_lr=0.01, recon_momentum=0.9, adv_lr=0.1, adv_momentum=0.1,
                          cls_lr=0.01, cls_momentum=0.9, epochs=5000),
         }[budget]
