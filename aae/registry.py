@@ -70,10 +70,18 @@ def get_model(name: str) -> ModelInfo:
     return _REGISTRY[name]
 
 
-def config_for(name: str, budget: str, overrides: list[str] = ()) -> Any:
-    """The model's config for a budget, with `key=value` overrides applied and type-checked."""
+def dataset_recipe(name: str, dataset: str) -> list[str]:
+    """The overrides a model's config applies on a dataset (its `dataset_recipes` class attribute:
+    SVHN's batch norm and 20-D style for the semi-supervised AAE, TFD's code size, ...)."""
+    return list(getattr(get_model(name).config_cls, "dataset_recipes", {}).get(dataset, ()))
+
+
+def config_for(name: str, budget: str, overrides: list[str] = (), dataset: str | None = None) -> Any:
+    """The model's config for a budget (and a dataset's recipe, before the overrides), with
+    `key=value` overrides applied and type-checked."""
     if budget not in BUDGETS:
         raise UserError(f"unknown budget {budget!r}; known: {', '.join(BUDGETS)}")
+    overrides = [*(dataset_recipe(name, dataset) if dataset else []), *overrides]
     config = get_model(name).config_cls.for_budget(budget)
     if overrides:
         config = dataclasses.replace(config, **parse_overrides(config, overrides))

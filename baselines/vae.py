@@ -37,6 +37,7 @@ class VAEConfig:
     steps_per_epoch: int = 0
     precision: str = "fp32"  # "bf16": bfloat16 autocast, float32 weights (a lever of benchmarks/perf.py)
     choices: ClassVar[dict] = {"prior": PRIORS}
+    dataset_recipes: ClassVar[dict] = {"tfd": ("z_dim=15",)}  # the AAE's TFD code size (PAPER.md)
 
     def problems(self) -> list[str]:
         return ["the mixture prior is 2-D: set z_dim=2"] if self.prior == "mixture" and self.z_dim != 2 else []

@@ -10,17 +10,18 @@ from aae.spec import JobSpec
 
 def grid(benchmark: str, *, models: list[str], columns: list[Column], seeds: int, budget: str,
          overrides: list[str], evals: tuple[str, ...], variant: str = "", curve: tuple[str, ...] = ()) -> list[JobSpec]:
-    """Every (model, column, trial) of a table, with its derived seed. A variant (a named row of
-    the model, its overrides already among `overrides`) gets seeds of its own. `curve`: evaluations
-    of the validation images recorded after every epoch."""
+    """Every (model, column, trial) of a table, with its derived seed and the config of that
+    (model, dataset): the budget's, the model's recipe for the dataset, then `overrides`. A variant
+    (a named row of the model, its overrides already among `overrides`) gets seeds of its own.
+    `curve`: evaluations of the validation images recorded after every epoch."""
     specs = []
     for model in models:
-        config = config_for(model, budget, overrides)
         check_capabilities(model, get_model(model).cls, (*evals, *curve))
         row = f"{model}:{variant}" if variant else model
         for col in columns:
+            config = config_for(model, budget, overrides, dataset=col.dataset)
             for trial in range(seeds):
                 specs.append(JobSpec(benchmark=benchmark, model=model, config=config, dataset=col.dataset,
-                                     setting=col.setting, trial=trial, budget=budget, evals=evals, variant=variant, curve=curve,
-                                     seed=run_seed(benchmark, row, f"{col.dataset}-{col.setting}", trial)))
+                                     setting=col.setting, trial=trial, budget=budget, evals=evals, variant=variant,
+                                     curve=curve, seed=run_seed(benchmark, row, f"{col.dataset}-{col.setting}", trial)))
     return specs

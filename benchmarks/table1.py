@@ -91,19 +91,14 @@ LAYOUT = TableLayout(
            "N(0, 10^2 I) prior for the AAE, 15-D for the VAE (PAPER.md)."),
 )
 
-# Per-dataset settings of a model, applied before the user's --set overrides (PAPER.md, u).
-DATASET_RECIPES = {("aae", "tfd"): ["z_dim=15", "prior_std=10.0"], ("vae", "tfd"): ["z_dim=15"]}
-
-
 def make_specs(*, models, columns, seeds, budget, overrides):
     specs = []
     for model in models:
         for dataset in dict.fromkeys(c.dataset for c in columns):
             cols = [c for c in columns if c.dataset == dataset]
             evals = tuple(evaluation_of(c) for c in cols if LAYOUT.measures(model, c))
-            recipe = DATASET_RECIPES.get((model, dataset), [])
             specs += grid("table1", models=[model], columns=cols[:1], seeds=seeds, budget=budget,
-                          overrides=[*recipe, *overrides], evals=evals, curve=(CURVE,))
+                          overrides=overrides, evals=evals, curve=(CURVE,))
     return specs
 
 

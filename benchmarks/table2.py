@@ -55,18 +55,10 @@ LAYOUT = TableLayout(
            "inputs (PAPER.md's SVHN changes); valid = the last 5,000 images of train_32x32.mat."),
 )
 
-# Per-dataset settings of a model, applied before the user's --set overrides (PAPER.md, u).
-DATASET_RECIPES = {("ssaae", "svhn"): ["z_dim=20", "batch_norm=true", "standardize=true"]}
-
-
 def make_specs(*, models, columns, seeds, budget, overrides):
-    specs = []
-    for model in models:
-        for col in columns:
-            recipe = DATASET_RECIPES.get((model, col.dataset), [])
-            specs += grid("table2", models=[model], columns=[col], seeds=seeds, budget=budget,
-                          overrides=[*recipe, *overrides], evals=("classification",), curve=("valid_error",))
-    return specs
+    # per-dataset recipes (SVHN's) come with each model's config: aae.registry.dataset_recipe
+    return grid("table2", models=models, columns=list(columns), seeds=seeds, budget=budget, overrides=overrides,
+                evals=("classification",), curve=("valid_error",))
 
 
 def plot_curves(args, specs, columns) -> None:

@@ -54,6 +54,8 @@ class AAEConfig:
     steps_per_epoch: int = 0
     precision: str = "fp32"  # "bf16": bfloat16 autocast, float32 weights (a lever of benchmarks/perf.py)
     choices: ClassVar[dict] = {"encoder": ENCODERS, "prior": PRIORS, "optimizer": OPTIMIZERS}
+    # per dataset, applied before the user's --set (PAPER.md, u): TFD's 15-D codes under N(0, 10^2 I)
+    dataset_recipes: ClassVar[dict] = {"tfd": ("z_dim=15", "prior_std=10.0")}
 
     def problems(self) -> list[str]:
         return [f"the {self.prior} prior is 2-D: set z_dim=2"] if self.prior != "gaussian" and self.z_dim != 2 else []

@@ -68,6 +68,8 @@ class SemiSupervisedAAEConfig:
     steps_per_epoch: int = 0  # one pass over the unlabelled images
     precision: str = "fp32"  # "bf16": bfloat16 autocast, float32 weights (a lever of benchmarks/perf.py)
     choices: ClassVar[dict] = {"optimizer": OPTIMIZERS}
+    # per dataset, applied before the user's --set (PAPER.md's SVHN changes, u)
+    dataset_recipes: ClassVar[dict] = {"svhn": ("z_dim=20", "batch_norm=true", "standardize=true")}
 
     def problems(self) -> list[str]:
         return ["n_clusters=1: a clustering needs at least 2 clusters (0 = one per class, with labels)"] \
