@@ -11,6 +11,7 @@ import os
 import shlex
 import sys
 import time
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -23,7 +24,7 @@ from aae.errors import DataMissing, UserError
 from aae.provenance import git_sha
 from aae.records import StoredRuns, export, records_path
 from aae.registry import BUDGETS, get_model
-from aae.results import TableLayout, describe_config, load_rows, render, summarize
+from aae.results import Column, TableLayout, describe_config, load_rows, render, summarize
 from aae.runner import EXECUTORS, check_executor, run_specs
 from aae.runs import RunDir
 from aae.slurm import load_profile
@@ -168,29 +169,39 @@ def _available_datasets(names: list[str], explicit: bool, data_dir) -> dict[str,
     return missing
 
 
-def benchmark_main(argv, *, prog: str, description: str, layout: TableLayout,
-                   make_specs: Callable[..., list[JobSpec]], synthetic_columns,
-                   add_arguments: Callable | None = None, columns_for: Callable | None = None,
-                   extra_rows: Callable | None = None, after_table: Callable | None = None) -> int:
-    """The body of every `python -m benchmarks.tableN`. Returns the exit status.
+@dataclass(frozen=True)
+class Benchmark:
+    """A table command as data: its layout (columns, the paper's numbers, rows), how its specs
+    are made, and what a table with more to it than Table 2 adds:
+    `add_arguments(parser)` its own options; `columns_for(args, columns)` its columns from them
+    (Table 1's --samples); `extra_rows(args, columns)` the result rows of `layout.extra`, measured
+    apart from the run store (Table 1's sanity rows); `after_table(args, specs, columns)` what it
+    draws from its runs once the table is written (learning curves, Figure 11)."""
 
-    Hooks of a table with more to it than Table 2: `add_arguments(parser)` adds its options;
-    `columns_for(args, columns)` picks its columns from them (Table 1's --samples);
-    `extra_rows(args, columns)` measures the rows of `layout.extra` and returns result rows;
-    `after_table(args, specs, columns)` draws what the table's runs show (section 7's Figure 11).
-    """
+    prog: str
+    description: str
+    layout: TableLayout
+    make_specs: Callable[..., list[JobSpec]]  # (models, columns, seeds, budget, overrides) -> specs
+    synthetic_columns: tuple[Column, ...]
+    add_arguments: Callable | None = None
+    columns_for: Callable | None = None
+    extra_rows: Callable | None = None
+    after_table: Callable | None = None
+
+
+def benchmark_main(argv, bench: Benchmark) -> int:
+    """The body of every `python -m benchmarks.<table>`. Returns the exit status."""
     started = time.time()
-    datasets = sorted({c.dataset for c in layout.columns})
-    parser = build_parser(prog, description, datasets)
-    if add_arguments:
-        add_arguments(parser)
+    datasets = sorted({c.dataset for c in bench.layout.columns})
+    parser = build_parser(bench.prog, bench.description, datasets)
+    if bench.add_arguments:
+        bench.add_arguments(parser)
     args = parser.parse_args(argv)
-    return guarded(prog, lambda: _benchmark(args, argv, started, prog, layout, make_specs, synthetic_columns,
-                                            columns_for, extra_rows, after_table, datasets))
+    return guarded(bench.prog, lambda: _benchmark(args, argv, started, bench, datasets))
 
 
-def _benchmark(args, argv, started, prog, layout, make_specs, synthetic_columns, columns_for, extra_rows,
-               after_table, datasets) -> int:
+def _benchmark(args, argv, started, bench: Benchmark, datasets) -> int:
+    prog, layout, make_specs = bench.prog, bench.layout, bench.make_specs
     _check_common(args)
     models = _rows(args.models or list(layout.measured), layout)
     chosen = args.datasets or datasets
@@ -200,9 +211,9 @@ def _benchmark(args, argv, started, prog, layout, make_specs, synthetic_columns,
     if "synthetic" in chosen:
         if len(chosen) > 1:
             raise UserError("--datasets synthetic stands in for every column; give it alone")
-        layout = dataclasses.replace(layout, columns=tuple(synthetic_columns))
-    if columns_for:
-        layout = dataclasses.replace(layout, columns=tuple(columns_for(args, layout.columns)))
+        layout = dataclasses.replace(layout, columns=tuple(bench.synthetic_columns))
+    if bench.columns_for:
+        layout = dataclasses.replace(layout, columns=tuple(bench.columns_for(args, layout.columns)))
     columns = [c for c in layout.columns if c.dataset in chosen]
     if args.executor == "slurm":
         load_profile(args.slurm_profile)  # a typo in the profile fails now, not after the data fetch
@@ -221,7 +232,7 @@ def _benchmark(args, argv, started, prog, layout, make_specs, synthetic_columns,
         if not args.gather_only:
             run_specs(specs, args.runs_dir, args.executor, args.workers, args.data_dir, _slurm_options(args))
         rows = load_rows(specs, args.runs_dir, tuple(columns), layout.metric)
-        extra = extra_rows(args, [c for c in columns if c.dataset not in missing]) if extra_rows else []
+        extra = bench.extra_rows(args, [c for c in columns if c.dataset not in missing]) if bench.extra_rows else []
         header = _header(prog, argv, args, started, reused, len(specs))
     configs = {m: describe_config(next(s.config for s in specs if s.row == m))
                for m in models if any(s.row == m for s in specs)}
@@ -235,8 +246,8 @@ def _benchmark(args, argv, started, prog, layout, make_specs, synthetic_columns,
         meta = {"header": header, "missing": missing, "extra_rows": extra,
                 "argv": list(argv if argv is not None else sys.argv[1:])}
         export(records_path(args.results_dir, layout.name), specs, args.runs_dir, meta)
-        if after_table:
-            after_table(args, specs, columns)
+        if bench.after_table:
+            bench.after_table(args, specs, columns)
     return 0
 
 

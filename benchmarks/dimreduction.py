@@ -24,7 +24,7 @@ import numpy as np  # noqa: E402
 from sklearn.decomposition import PCA  # noqa: E402
 
 from aae import io  # noqa: E402
-from aae.cli import benchmark_main  # noqa: E402
+from aae.cli import Benchmark, benchmark_main  # noqa: E402
 from aae.results import Column, Detail, TableLayout  # noqa: E402
 from aae.runs import RunDir  # noqa: E402
 from aae.train import load_trained  # noqa: E402
@@ -137,9 +137,12 @@ def figure11(args, specs, columns) -> None:
     print(f"wrote {path}", file=sys.stderr)
 
 
+BENCHMARK = Benchmark(prog="benchmarks.dimreduction", description=__doc__, layout=LAYOUT, make_specs=make_specs,
+                      synthetic_columns=SYNTHETIC_COLUMNS, after_table=figure11)
+
+
 def main(argv=None) -> int:
-    return benchmark_main(argv, prog="benchmarks.dimreduction", description=__doc__, layout=LAYOUT,
-                          make_specs=make_specs, synthetic_columns=SYNTHETIC_COLUMNS, after_table=figure11)
+    return benchmark_main(argv, BENCHMARK)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ import json
 import sys
 
 from aae import io
-from aae.cli import benchmark_main, positive_int
+from aae.cli import Benchmark, benchmark_main, positive_int
 from aae.data import load_dataset
 from aae.errors import DataMissing, UserError
 from aae.eval import PARZEN_VALID, SIGMA_GRID, parzen_name, parzen_of_centres, sigma_grid
@@ -184,10 +184,13 @@ def sanity_rows(args, columns) -> list[dict]:
     return rows
 
 
+BENCHMARK = Benchmark(prog="benchmarks.table1", description=__doc__, layout=LAYOUT, make_specs=make_specs,
+                      synthetic_columns=SYNTHETIC_COLUMNS, add_arguments=add_arguments, columns_for=columns_for,
+                      extra_rows=sanity_rows, after_table=plot_curves)
+
+
 def main(argv=None) -> int:
-    return benchmark_main(argv, prog="benchmarks.table1", description=__doc__, layout=LAYOUT, make_specs=make_specs,
-                          synthetic_columns=SYNTHETIC_COLUMNS, add_arguments=add_arguments, columns_for=columns_for,
-                          extra_rows=sanity_rows, after_table=plot_curves)
+    return benchmark_main(argv, BENCHMARK)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sys
 
-from aae.cli import benchmark_main
+from aae.cli import Benchmark, benchmark_main
 from aae.results import Column, TableLayout
 from benchmarks.learning_curves import plot_learning_curves
 from benchmarks.specs import grid
@@ -66,9 +66,12 @@ def plot_curves(args, specs, columns) -> None:
                          name="curves_table2", title="Table 2: validation error after every epoch", log_scale=True)
 
 
+BENCHMARK = Benchmark(prog="benchmarks.table2", description=__doc__, layout=LAYOUT, make_specs=make_specs,
+                      synthetic_columns=SYNTHETIC_COLUMNS, after_table=plot_curves)
+
+
 def main(argv=None) -> int:
-    return benchmark_main(argv, prog="benchmarks.table2", description=__doc__, layout=LAYOUT,
-                          make_specs=make_specs, synthetic_columns=SYNTHETIC_COLUMNS, after_table=plot_curves)
+    return benchmark_main(argv, BENCHMARK)
 
 
 if __name__ == "__main__":

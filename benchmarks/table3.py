@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from aae.cli import OneLineParser, benchmark_main, positive_int
+from aae.cli import Benchmark, OneLineParser, benchmark_main, positive_int
 from aae.results import Column, Detail, TableLayout
 from benchmarks.specs import grid
 
@@ -90,8 +90,9 @@ def main(argv=None) -> int:
     pre = OneLineParser(prog="benchmarks.table3", add_help=False)
     add_arguments(pre)
     clusters = tuple(dict.fromkeys(pre.parse_known_args(argv)[0].clusters))
-    return benchmark_main(argv, prog="benchmarks.table3", description=__doc__, layout=layout_for(clusters),
-                          make_specs=make_specs, synthetic_columns=SYNTHETIC_COLUMNS, add_arguments=add_arguments)
+    return benchmark_main(argv, Benchmark(
+        prog="benchmarks.table3", description=__doc__, layout=layout_for(clusters), make_specs=make_specs,
+        synthetic_columns=SYNTHETIC_COLUMNS, add_arguments=add_arguments))
 
 
 if __name__ == "__main__":
