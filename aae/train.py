@@ -22,7 +22,7 @@ from tqdm import tqdm
 from aae import io
 from aae.data import load_dataset
 from aae.data.subsets import labelled_indices, parse_setting
-from aae.eval import CURVE_EVALUATORS, evaluate
+from aae.eval import CURVE_EVALUATORS, EvalContext, evaluate
 from aae.batches import epoch_batches, epoch_steps
 from aae.provenance import provenance
 from aae.models.base import DataInfo
@@ -125,11 +125,16 @@ def load_trained(spec: JobSpec, runs_root: Path, data_dir=None):
     return _load_final(spec, run, data, default_device()), data
 
 
-def _evaluate(spec: JobSpec, model, data, device, names) -> tuple[dict, float]:
+def _context(spec: JobSpec, run: RunDir, data, device) -> EvalContext:
+    """An evaluation's context; derived artefacts go to `cache/` beside the run directories."""
+    return EvalContext(data=data, device=device, seed=spec.seed, cache=run.path.parent / "cache")
+
+
+def _evaluate(ctx: EvalContext, model, names) -> tuple[dict, float]:
     t0 = time.perf_counter()
     metrics = {}
     for name in names:
-        metrics.update(evaluate(name, model, data, device, spec.seed))
+        metrics.update(evaluate(name, model, ctx))
     bad = [k for k, v in metrics.items() if not math.isfinite(v)]
     if bad:  # a NaN is never a result: the run fails (or its later evaluation does) and says so
         raise FloatingPointError(f"non-finite {', '.join(bad)} in the evaluation")
@@ -145,7 +150,7 @@ def _add_evaluations(spec: JobSpec, run: RunDir, data_dir) -> dict:
     device = default_device()
     data = load_dataset(spec.dataset, data_dir)
     try:
-        metrics, seconds = _evaluate(spec, _load_final(spec, run, data, device), data, device, missing)
+        metrics, seconds = _evaluate(_context(spec, run, data, device), _load_final(spec, run, data, device), missing)
     except Exception as e:
         run.fail_evaluations(missing, failure_reason(e))
         raise
@@ -155,7 +160,7 @@ def _add_evaluations(spec: JobSpec, run: RunDir, data_dir) -> dict:
     return record
 
 
-def _curve_point(spec: JobSpec, model, data, device) -> dict[str, float]:
+def _curve_point(spec: JobSpec, model, ctx: EvalContext) -> dict[str, float]:
     """The learning curve's scores after an epoch (validation images only; no RNG is drawn, so
     the training that follows is the same with or without a curve)."""
     point = {}
@@ -163,7 +168,7 @@ def _curve_point(spec: JobSpec, model, data, device) -> dict[str, float]:
         if name.partition("@")[0] not in CURVE_EVALUATORS:
             raise UserError(f"{name!r} cannot be a learning curve: it reads test images; use one of "
                             f"{', '.join(CURVE_EVALUATORS)}")
-        point.update(evaluate(name, model, data, device, spec.seed))
+        point.update(evaluate(name, model, ctx))
     return point
 
 
@@ -252,7 +257,7 @@ def _train(spec: JobSpec, run: RunDir, data_dir, progress: bool) -> dict:
                 sums[k] = sums[k] + v if k in sums else v
         wall += time.perf_counter() - t0
         history.append({"epoch": epoch + 1, **{k: float(v) / steps for k, v in sums.items()},
-                        **_curve_point(spec, model, data, device)})
+                        **_curve_point(spec, model, _context(spec, run, data, device))})
         bad = [k for k, v in history[-1].items() if not math.isfinite(v)]
         if bad:  # a diverged run must fail, not end in a number
             raise FloatingPointError(f"non-finite {', '.join(bad)} in epoch {epoch + 1}")
@@ -266,7 +271,7 @@ def _train(spec: JobSpec, run: RunDir, data_dir, progress: bool) -> dict:
 
     if start_epoch == cfg.epochs:  # re-scoring a finished run (its log may be why): the log comes back
         io.write_jsonl(run.metrics, history)
-    metrics, eval_seconds = _evaluate(spec, model, data, device, spec.evals)
+    metrics, eval_seconds = _evaluate(_context(spec, run, data, device), model, spec.evals)
     record = {
         "spec": spec.to_dict(),
         "metrics": metrics,

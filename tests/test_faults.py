@@ -228,7 +228,7 @@ def test_a_full_results_disk_keeps_the_old_table(root, monkeypatch):
 
 def test_a_nan_evaluation_fails_the_run_instead_of_counting(root, monkeypatch):
     monkeypatch.setitem(aae.eval.EVALUATORS, "classification",
-                        lambda model, data, device, seed: {"test_error": math.nan, "valid_error": 1.0})
+                        lambda model, ctx: {"test_error": math.nan, "valid_error": 1.0})
     ran = table(root, "--set", "epochs=2")
     assert ran.returncode == 0, ran.stderr
     md = (root / "results" / "table2.md").read_text()

@@ -96,10 +96,10 @@ def test_a_failing_later_evaluation_leaves_the_finished_run_as_it_was(tmp_path):
 @pytest.mark.parametrize("name", ["parzen@x", "nope"])
 def test_bad_evaluation_names_are_one_line_errors(name):
     from aae.errors import UserError
-    from aae.eval import evaluate
+    from aae.eval import EvalContext, evaluate
 
     with pytest.raises(UserError):
-        evaluate(name, None, None, "cpu", 0)
+        evaluate(name, None, EvalContext(data=None, device="cpu", seed=0))
 
 
 def test_the_sigma_grid_is_the_papers_unless_changed_and_a_bad_one_is_a_one_line_error(tmp_path):

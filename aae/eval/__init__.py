@@ -7,6 +7,10 @@ another name (10M samples) without training again.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
 import torch
 
 from aae.errors import UserError
@@ -19,15 +23,29 @@ PARZEN_VALID = 1000  # validation images that choose sigma (PAPER.md)
 SAMPLE_BLOCK = 10_000  # model samples drawn, scored and dropped at a time: memory stays bounded
 
 
-def classification(model, data, device, seed: int) -> dict[str, float]:
+@dataclass(frozen=True)
+class EvalContext:
+    """What an evaluation may use besides the model: the run's data, device and seed, and a
+    folder for derived artefacts that runs share (a trained feature network, say), made on
+    first use."""
+
+    data: Any
+    device: Any
+    seed: int
+    cache: Path | None = None
+
+
+def classification(model, ctx: EvalContext) -> dict[str, float]:
     """Test error from the final model; valid error beside it (the test set selects nothing)."""
+    data, device = ctx.data, ctx.device
     return {f"{split}_error": error_rate(model.predict_proba, data.floats(split, device), data.labels(split, device))
             for split in ("valid", "test")}
 
 
-def valid_error(model, data, device, seed: int) -> dict[str, float]:
+def valid_error(model, ctx: EvalContext) -> dict[str, float]:
     """Error on the validation images alone: the learning curve of a classifier (the test set is
     never looked at while training)."""
+    data, device = ctx.data, ctx.device
     return {"valid_error": error_rate(model.predict_proba, data.floats("valid", device), data.labels("valid", device))}
 
 
@@ -48,33 +66,33 @@ def parzen_of_centres(blocks, data, device, valid: int = PARZEN_VALID, grid: str
     return {f"{key}_ll": result.test_mean, f"{key}_se": result.test_se, f"{key}_sigma": result.sigma}
 
 
-def parzen(model, data, device, seed: int, samples: int, valid: int = PARZEN_VALID,
-           grid: str = SIGMA_GRID) -> dict[str, float]:
+def parzen(model, ctx: EvalContext, samples: int, valid: int = PARZEN_VALID, grid: str = SIGMA_GRID) -> dict[str, float]:
     """Parzen log-likelihood of the test images under `samples` samples of the model (which has
     sample(): `check_capabilities` made sure before anything was launched)."""
     def blocks():  # the same samples each call: the evaluation reads them twice (valid, then test images)
-        generator = torch.Generator().manual_seed(derive_seed(seed, "parzen samples"))
+        generator = torch.Generator().manual_seed(derive_seed(ctx.seed, "parzen samples"))
         return (model.sample(min(SAMPLE_BLOCK, samples - i), generator) for i in range(0, samples, SAMPLE_BLOCK))
 
-    return parzen_of_centres(blocks, data, device, valid, grid)
+    return parzen_of_centres(blocks, ctx.data, ctx.device, valid, grid)
 
 
-def parzen_valid(model, data, device, seed: int, samples: int = 1000) -> dict[str, float]:
+def parzen_valid(model, ctx: EvalContext, samples: int = 1000) -> dict[str, float]:
     """A generative model's learning curve: the Parzen log-likelihood of validation images
     500-999 under `samples` model samples, sigma chosen on validation images 0-499 (the test set
     is never read; the same noise every epoch, from the run's seed)."""
-    generator = torch.Generator().manual_seed(derive_seed(seed, "curve samples"))
+    generator = torch.Generator().manual_seed(derive_seed(ctx.seed, "curve samples"))
     centres = [model.sample(samples, generator)]
-    valid = data.floats("valid", device)[:PARZEN_VALID]
+    valid = ctx.data.floats("valid", ctx.device)[:PARZEN_VALID]
     half = len(valid) // 2
     result = parzen_evaluate(centres, valid[:half], valid[half:], sigma_grid(SIGMA_GRID))
     return {"valid_ll": result.test_mean}
 
 
-def clustering(model, data, device, seed: int) -> dict[str, float]:
+def clustering(model, ctx: EvalContext) -> dict[str, float]:
     """Table 3: the paper's clustering error on the test images (each cluster labelled by its most
     confident validation image), NMI, empty clusters, and matched accuracy when K = classes."""
-    q = {split: probabilities(model.predict_proba, data.floats(split, device)).numpy() for split in ("valid", "test")}
+    data = ctx.data
+    q = {split: probabilities(model.predict_proba, data.floats(split, ctx.device)).numpy() for split in ("valid", "test")}
     return clustering_metrics(q["valid"], data.y_valid, q["test"], data.y_test, data.n_classes)
 
 
@@ -96,7 +114,7 @@ def check_capabilities(model: str, model_cls: type, names) -> None:
             raise UserError(f"{model} cannot be scored by {name}: it has no {NEEDS[base]}()")
 
 
-def evaluate(name: str, model, data, device, seed: int) -> dict[str, float]:
+def evaluate(name: str, model, ctx: EvalContext) -> dict[str, float]:
     """Run the evaluation a name describes, e.g. "parzen@10000,valid=1000"."""
     base, _, args = name.partition("@")
     if base not in EVALUATORS:
@@ -111,4 +129,4 @@ def evaluate(name: str, model, data, device, seed: int) -> dict[str, float]:
                 positional.append(int(part))
     except ValueError:
         raise UserError(f"bad evaluation {name!r}: arguments after '@' are integers, like parzen@10000") from None
-    return EVALUATORS[base](model, data, device, seed, *positional, **keywords)
+    return EVALUATORS[base](model, ctx, *positional, **keywords)
