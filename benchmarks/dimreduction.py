@@ -20,7 +20,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import torch  # noqa: E402
 from sklearn.decomposition import PCA  # noqa: E402
 
 from aae import io  # noqa: E402
@@ -122,10 +122,14 @@ def figure11(args, specs, columns) -> None:
             codes, heads, how = pca.transform(codes), pca.transform(heads), " (PCA)"
         error = run.read_record()["metrics"].get(col.metric or LAYOUT.metric, float("nan"))
         closest = float(model.head_distances().min())
+        with torch.no_grad():
+            style = float(model.encode(x.to(model.device), noisy=False)[1].std(0).mean())
         ax.scatter(codes[:, 0], codes[:, 1], c=y, cmap="tab10", vmin=-0.5, vmax=9.5, s=1, alpha=0.5, rasterized=True)
         ax.scatter(heads[:, 0], heads[:, 1], c="black", marker="x", s=25, linewidths=1)
-        ax.set_title(f"{title}{how}\nerror {error:.2f}%, closest heads {closest:.2f} (eta {spec.config.head_eta:g})",
-                     fontsize=8)
+        ax.set_title(f"{title}{how}\nerror {error:.2f}%, closest heads {closest:.2f} (eta {spec.config.head_eta:g}),\n"
+                     f"style std {style:.2f} (prior {spec.config.style_std:g})", fontsize=8)
+        print(f"Figure 11, {title}: test error {error:.2f}%, closest heads {closest:.2f} (eta "
+              f"{spec.config.head_eta:g}), style std {style:.2f} (its prior's {spec.config.style_std:g})")
         ax.set_aspect("equal", "datalim")
         ax.tick_params(labelsize=7)
     fig.suptitle(f"Figure 11: representations W_c·y + z of the test images, coloured by digit; x = cluster heads "
