@@ -22,6 +22,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
 from tabulate import tabulate  # noqa: E402
 
 from aae import io  # noqa: E402
@@ -74,6 +75,10 @@ def long_curve(args) -> int:
     fig, ax = plt.subplots(figsize=(6, 3.8))
     ax.plot([r["epoch"] for r in rows], [r["valid_error"] for r in rows], marker="o", ms=2, lw=1)
     ax.set(xscale="log", yscale="log", xlabel="epoch", ylabel="validation error (%)")
+    plain = FuncFormatter(lambda v, _: f"{v:g}")  # 20, 30, not 2 x 10^1
+    ax.xaxis.set_major_formatter(plain)  # epochs 1, 10, 100
+    ax.yaxis.set_major_formatter(plain)
+    ax.yaxis.set_minor_formatter(plain)
     ax.set_title(f"{title}\nfinal test error {record['metrics']['test_error']:.2f}%", fontsize=9)
     ax.grid(True, which="both", alpha=0.3)
     fig.tight_layout()
