@@ -50,12 +50,13 @@ def long_curve(args) -> int:
                         f"{', '.join(f'{c.dataset} {c.setting}' for c in columns)}")
     if args.model not in table2.LAYOUT.measured:
         raise UserError(f"model {args.model!r} has no row in table2; its rows: {', '.join(table2.LAYOUT.measured)}")
-    specs = []
+    specs, finished_before = [], []
 
-    def build():
+    def build():  # called before anything is trained
         made = table2.make_specs(models=[args.model], columns=[col], seeds=1, budget=args.budget,
                                  overrides=[*args.overrides, f"epochs={args.epochs}"])
         specs.extend(made)
+        finished_before.extend(RunDir(args.runs_dir, s).is_complete() for s in made)
         return made
 
     prepare_figure_run(args, build)
@@ -87,14 +88,19 @@ def long_curve(args) -> int:
     plt.close(fig)
 
     per_epoch = record["train_wall_time_s"] / len(rows)
-    table = tabulate([(m, rows[m - 1]["valid_error"]) for m in milestones(len(rows))],
-                     headers=["epoch", "validation error (%)"], tablefmt="github", floatfmt=".2f")
+    best = min(rows, key=lambda r: r["valid_error"])
+    losses = [k for k in rows[0] if k not in ("epoch", "valid_error", "loss")]  # each phase's mean loss
+    table = tabulate([(m, rows[m - 1]["valid_error"], *(rows[m - 1][k] for k in losses)) for m in milestones(len(rows))],
+                     headers=["epoch", "validation error (%)", *(f"{k} loss" for k in losses)], tablefmt="github",
+                     floatfmt=".3g")
     text = "\n".join([
         f"# Learning curve: {title}", "",
         f"- command: `python -m benchmarks.curves {shlex.join(args.argv)}`",
         f"- git sha: {git_sha()}", f"- date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}",
         f"- training: {per_epoch:.1f} s per epoch ({record['train_wall_time_s'] / 60:.1f} min in all, "
-        f"threads {record.get('threads')}); this command's wall time {(time.time() - started) / 60:.1f} min",
+        f"threads {record.get('threads')}); this command's wall time {(time.time() - started) / 60:.1f} min"
+        + (" (the run had finished before it: drawn again, not trained)" if all(finished_before) else ""),
+        f"- lowest validation error: {best['valid_error']:.2f}% after epoch {best['epoch']}",
         f"- final test error: {record['metrics']['test_error']:.2f}% (read once, after the last epoch); "
         f"validation error {record['metrics']['valid_error']:.2f}%",
         f"- settings: {', '.join(f'{k}={v}' for k, v in record['spec']['config'].items())}", "",

@@ -74,6 +74,7 @@ def test_the_long_curve_command_end_to_end(tmp_path):
     text = (tmp_path / "results" / "curve_long_synthetic100_smoke.md").read_text()
     rows = [[cell.strip() for cell in line.split("|")[1:3]] for line in text.splitlines() if line.startswith("| ")]
     assert [r[0] for r in rows] == ["epoch", "1", "3", "4"] and rows[0][1] == "validation error (%)"
+    assert "generator loss" in next(line for line in text.splitlines() if line.startswith("|   epoch") or line.startswith("| epoch"))
     assert all(0.0 <= float(r[1]) <= 100.0 for r in rows[1:])
     image = matplotlib.image.imread(tmp_path / "results" / "figures" / "curve_long_synthetic100_smoke.png")
     assert image.shape[0] > 100 and image[:, :, :3].std() > 0.05  # a drawn plot, not a blank canvas
