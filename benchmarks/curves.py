@@ -22,7 +22,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
 from tabulate import tabulate  # noqa: E402
 
 from aae import io  # noqa: E402
@@ -31,6 +30,7 @@ from aae.errors import UserError  # noqa: E402
 from aae.provenance import git_sha  # noqa: E402
 from aae.runs import RunDir, histories  # noqa: E402
 from benchmarks import table2  # noqa: E402
+from benchmarks.learning_curves import PLAIN_NUMBERS  # noqa: E402
 
 def milestones(last: int) -> list[int]:
     """1, 3, 10, 30, 100, ... up to `last`, and `last` itself."""
@@ -76,10 +76,9 @@ def long_curve(args) -> int:
     fig, ax = plt.subplots(figsize=(6, 3.8))
     ax.plot([r["epoch"] for r in rows], [r["valid_error"] for r in rows], marker="o", ms=2, lw=1)
     ax.set(xscale="log", yscale="log", xlabel="epoch", ylabel="validation error (%)")
-    plain = FuncFormatter(lambda v, _: f"{v:g}")  # 20, 30, not 2 x 10^1
-    ax.xaxis.set_major_formatter(plain)  # epochs 1, 10, 100
-    ax.yaxis.set_major_formatter(plain)
-    ax.yaxis.set_minor_formatter(plain)
+    ax.xaxis.set_major_formatter(PLAIN_NUMBERS)  # epochs 1, 10, 100
+    ax.yaxis.set_major_formatter(PLAIN_NUMBERS)
+    ax.yaxis.set_minor_formatter(PLAIN_NUMBERS)
     ax.set_title(f"{title}\nfinal test error {record['metrics']['test_error']:.2f}%", fontsize=9)
     ax.grid(True, which="both", alpha=0.3)
     fig.tight_layout()

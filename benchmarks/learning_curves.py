@@ -13,6 +13,8 @@ from matplotlib.ticker import FuncFormatter  # noqa: E402
 from aae import io  # noqa: E402
 from aae.runs import histories  # noqa: E402
 
+PLAIN_NUMBERS = FuncFormatter(lambda v, _: f"{v:g}")  # log-axis ticks as 20, 30, not 2 x 10^1
+
 
 def plot_learning_curves(args, specs, columns, *, key: str, ylabel: str, titles: dict, name: str, title: str,
                          log_scale: bool = False) -> None:
@@ -37,8 +39,8 @@ def plot_learning_curves(args, specs, columns, *, key: str, ylabel: str, titles:
         ax.set_ylabel(ylabel, fontsize=8)
         if log_scale and all(r[key] > 0 for rows in logs.values() for r in rows):
             ax.set_yscale("log")  # small errors stay readable; a stand-in's 0% would not plot
-            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
-            ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+            ax.yaxis.set_major_formatter(PLAIN_NUMBERS)
+            ax.yaxis.set_minor_formatter(PLAIN_NUMBERS)
         ax.tick_params(labelsize=7)
         ax.legend(fontsize=7)
     fig.suptitle(f"{title}, one line per seed (budget {args.budget})", fontsize=9)
