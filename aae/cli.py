@@ -174,8 +174,8 @@ class Benchmark:
     """A table command as data: its layout (columns, the paper's numbers, rows), how its specs
     are made, and what a table with more to it than Table 2 adds:
     `add_arguments(parser)` its own options; `columns_for(args, columns)` its columns from them
-    (Table 1's --samples); `extra_rows(args, columns)` the result rows of `layout.extra`, measured
-    apart from the run store (Table 1's sanity rows); `after_table(args, specs, columns)` what it
+    (Table 1's --samples); `extra_rows(args, columns, specs)` the result rows of `layout.extra`,
+    measured apart from the runs or read from them under another metric (Table 1's sanity rows); `after_table(args, specs, columns)` what it
     draws from its runs once the table is written (learning curves, Figure 11)."""
 
     prog: str
@@ -232,7 +232,8 @@ def _benchmark(args, argv, started, bench: Benchmark, datasets) -> int:
         if not args.gather_only:
             run_specs(specs, args.runs_dir, args.executor, args.workers, args.data_dir, _slurm_options(args))
         rows = load_rows(specs, args.runs_dir, tuple(columns), layout.metric)
-        extra = bench.extra_rows(args, [c for c in columns if c.dataset not in missing]) if bench.extra_rows else []
+        extra = bench.extra_rows(args, [c for c in columns if c.dataset not in missing], specs) \
+            if bench.extra_rows else []
         header = _header(prog, argv, args, started, reused, len(specs))
     configs = {m: describe_config(next(s.config for s in specs if s.row == m))
                for m in models if any(s.row == m for s in specs)}

@@ -244,6 +244,7 @@ def _train(spec: JobSpec, run: RunDir, data_dir, progress: bool) -> dict:
         # one line in the job's log (a requeued SLURM job's only trace of where it picked up)
         print(f"{spec.describe()}: resuming after epoch {start_epoch} of {cfg.epochs}", file=sys.stderr, flush=True)
 
+    model.set_training_images(x)
     bar = tqdm(range(start_epoch, cfg.epochs), initial=start_epoch, total=cfg.epochs, leave=False,
                desc=spec.describe(), disable=not progress, unit="epoch")
     for epoch in bar:

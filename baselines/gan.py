@@ -1,10 +1,14 @@
 """GAN of Goodfellow et al. 2014 with their MNIST architecture (`mnist.yaml` of goodfeli/adversarial),
 Table 1's GAN row.
 
-Generator: 100-D uniform noise -> 1200 ReLU -> 1200 ReLU -> 784 sigmoid (the cpu budget adds
+Generator: 100-D noise (Gaussian by default, as the original's; `noise=uniform` for U(-1, 1)) -> 1200 ReLU -> 1200 ReLU -> 784 sigmoid (the cpu budget adds
 batch norm before each ReLU: without it the generator collapses at this budget, see GANConfig).
 Discriminator: two maxout layers of 240 units x 5 pieces, a sigmoid output, dropout on its input
 (keep 0.8) and hidden layers (keep 0.5).
+Initial weights as the original's (`init=goodfellow`): uniform in +-0.05 for the generator, +-0.005
+for the discriminator, zero biases except the generator's output bias, the logit of each pixel's
+mean over the training images (pylearn2's init_bias_target_marginals); `init=torch` keeps
+PyTorch's defaults.
 Each minibatch: one discriminator step on real images vs samples, then one generator step with
 the non-saturating loss -log D(G(noise)).
 """
@@ -43,6 +47,8 @@ class GANConfig:
     # epoch under every optimizer tried (Adam, lower D lr, one-sided label smoothing, two G steps),
     # while batch norm in its hidden layers (Radford et al. 2016) keeps the samples diverse
     gen_batch_norm: bool = False
+    noise: str = "gaussian"  # the original's default; "uniform": U(-1, 1)
+    init: str = "goodfellow"  # the original's initial weights (module docstring); "torch": PyTorch's
     maxout_units: int = 240
     maxout_pieces: int = 5
     input_dropout: float = 0.2  # keep 0.8
@@ -56,7 +62,8 @@ class GANConfig:
     epochs: int = 300
     steps_per_epoch: int = 0
     precision: str = "fp32"  # "bf16": bfloat16 autocast, float32 weights (a lever of benchmarks/perf.py)
-    choices: ClassVar[dict] = {"optimizer": OPTIMIZERS}
+    choices: ClassVar[dict] = {"optimizer": OPTIMIZERS, "noise": ("gaussian", "uniform"),
+                               "init": ("goodfellow", "torch")}
 
     @classmethod
     def for_budget(cls, budget: str) -> "GANConfig":
@@ -66,6 +73,21 @@ class GANConfig:
             "cpu": cls(epochs=4, **adam),  # about 4 min per run on one core
             "paper": cls(epochs=300),
         }[budget]
+
+
+@torch.no_grad()
+def goodfellow_init(nets: nn.ModuleDict, pixel_mean: torch.Tensor | None) -> None:
+    """mnist.yaml's initial weights: U(-0.05, 0.05) in the generator, U(-0.005, 0.005) in the
+    discriminator, zero biases, and the generator's output bias at the logit of the pixel means
+    (without them, zero). Batch norm layers keep their own (unit scale, zero shift)."""
+    for name, bound in (("generator", 0.05), ("discriminator", 0.005)):
+        for layer in nets[name].modules():
+            if isinstance(layer, nn.Linear):
+                layer.weight.uniform_(-bound, bound)
+                layer.bias.zero_()
+    if pixel_mean is not None:
+        last = [m for m in nets["generator"].modules() if isinstance(m, nn.Linear)][-1]
+        last.bias.copy_(torch.logit(pixel_mean.clamp(1e-3, 1 - 1e-3)).to(last.bias))
 
 
 @register_model("gan", GANConfig, title="GAN")
@@ -83,11 +105,15 @@ class GAN(Model):
                 nn.Dropout(c.hidden_dropout), Maxout(u, u, k),
                 nn.Dropout(c.hidden_dropout), nn.Linear(u, 1)),  # logit; the sigmoid is in the loss
         }).to(device)
+        if c.init == "goodfellow":
+            goodfellow_init(self.nets, info.pixel_mean)
         self.optimizers = {name: make_optimizer(c.optimizer, self.nets[name].parameters(), c.lr, c.momentum)
                            for name in ("discriminator", "generator")}
 
     def noise(self, n: int, device="cpu", generator=None) -> torch.Tensor:
-        return priors.uniform(n, self.config.noise_dim, device, generator)
+        if self.config.noise == "uniform":
+            return priors.uniform(n, self.config.noise_dim, device, generator)
+        return priors.gaussian(n, self.config.noise_dim, 1.0, device, generator)
 
     def update(self, batch):
         self.nets.train()

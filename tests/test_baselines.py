@@ -22,26 +22,71 @@ def test_gmmn_trains_the_autoencoder_then_only_the_generator():
     torch.manual_seed(0)
     model = get_model("gmmn_ae").cls(config_for("gmmn_ae", "smoke", ["ae_epochs=1", "epochs=2", "steps_per_epoch=3"]),
                                      DataInfo(784, 10, 600, 600), "cpu")
-    x = {"x": torch.rand(40, 784)}
+    images = torch.rand(600, 784)
+    model.set_training_images(images)
+    x = {"x": images[:40]}
     assert [set(model.update(x)) for _ in range(3)] == [{"loss", "reconstruction"}] * 3
     encoder = [p.clone() for p in model.nets["encoder"].parameters()]
-    assert set(model.update(x)) == {"loss", "mmd"}
+    assert set(model.update(x)) == {"loss", "mmd", "mmd_floor"}
     assert all(torch.equal(a, b) for a, b in zip(encoder, model.nets["encoder"].parameters()))
     restored = get_model("gmmn_ae").cls(model.config, DataInfo(784, 10, 600, 600), "cpu")
     restored.load_state_dict(model.state_dict())  # a resumed run continues in the generator's stage
-    assert set(restored.update(x)) == {"loss", "mmd"}
+    restored.set_training_images(images)
+    assert set(restored.update(x)) == {"loss", "mmd", "mmd_floor"}
+    # the codes a resumed run computes again are the ones the run had
+    assert torch.equal(restored.training_codes(), model.training_codes())
 
 
 def test_gmmn_autoencoder_steps_on_its_own_minibatch():
     """A loop minibatch of 1000 images is ten autoencoder updates of 100 (the original's size),
     and one generator update on all 1000 codes."""
     torch.manual_seed(0)
-    model = get_model("gmmn_ae").cls(config_for("gmmn_ae", "smoke", ["ae_epochs=1", "epochs=2", "steps_per_epoch=1"]),
-                                     DataInfo(784, 10, 1000, 0), "cpu")
-    x = {"x": torch.rand(1000, 784)}
+    model = get_model("gmmn_ae").cls(config_for("gmmn_ae", "smoke", ["ae_epochs=1", "epochs=2", "steps_per_epoch=1",
+                                                                     "gen_updates_per_step=3"]),
+                                     DataInfo(784, 10, 4000, 0), "cpu")
+    images = torch.rand(4000, 784)
+    model.set_training_images(images)
+    x = {"x": images[:1000]}
     model.update(x)
     steps = {int(s["step"]) for s in model.optimizers["autoencoder"].state_dict()["state"].values()}
     assert steps == {10}
     model.update(x)
     steps = {int(s["step"]) for s in model.optimizers["generator"].state_dict()["state"].values()}
-    assert steps == {1}
+    assert steps == {3}
+
+
+def test_gmmn_generator_encodes_the_training_set_once_and_moves_towards_the_real_codes():
+    torch.manual_seed(0)
+    config = config_for("gmmn_ae", "smoke", ["ae_epochs=1", "epochs=2", "steps_per_epoch=1", "batch_size=100",
+                                             "gen_updates_per_step=20", "gen_hidden=[64, 64]"])
+    model = get_model("gmmn_ae").cls(config, DataInfo(784, 10, 1000, 0), "cpu")
+    images = torch.rand(1000, 784)
+    model.set_training_images(images)
+    model.update({"x": images[:100]})
+    first = model.update({"x": images[:100]})
+    codes = model.training_codes()
+    assert codes.shape == (1000, config.code_dim)
+    for _ in range(10):
+        last = model.update({"x": images[:100]})
+    assert model.training_codes() is codes  # not encoded again at every step
+    assert float(last["mmd"]) < 0.5 * float(first["mmd"])
+    assert float(last["mmd"]) > float(last["mmd_floor"]) > 0  # two real minibatches differ a little
+
+
+def test_gan_starts_from_goodfellows_weights_and_gaussian_noise():
+    torch.manual_seed(0)
+    mean = torch.linspace(0.01, 0.9, 784)
+    model = get_model("gan").cls(config_for("gan", "smoke"), DataInfo(784, 10, 600, 600, mean, mean), "cpu")
+    linears = {name: [m for m in model.nets[name].modules() if isinstance(m, torch.nn.Linear)]
+               for name in ("generator", "discriminator")}
+    for name, bound in (("generator", 0.05), ("discriminator", 0.005)):
+        weights = torch.cat([m.weight.detach().flatten() for m in linears[name]])
+        assert float(weights.abs().max()) <= bound and float(weights.abs().max()) > 0.9 * bound
+    torch.testing.assert_close(linears["generator"][-1].bias, torch.logit(mean))  # pixel marginals
+    assert all(float(m.bias.detach().abs().max()) == 0 for m in linears["generator"][:-1])
+    noise = model.noise(20_000)
+    assert abs(float(noise.std()) - 1.0) < 0.02 and float(noise.abs().max()) > 1.5  # Gaussian, not U(-1, 1)
+    torch_init = get_model("gan").cls(config_for("gan", "smoke", ["init=torch", "noise=uniform"]),
+                                      DataInfo(784, 10, 600, 600, mean, mean), "cpu")
+    assert float(torch_init.noise(1000).abs().max()) <= 1.0
+    assert float(torch_init.nets["discriminator"][1].linear.weight.detach().abs().max()) > 0.01  # PyTorch's own scale

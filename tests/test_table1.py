@@ -14,7 +14,7 @@ from benchmarks.specs import grid
 from tests.conftest import run_cli, smoke_args
 
 ROWS = ("Adversarial Autoencoder", "GAN", "GMMN \\+ AE", "VAE †", "Training images \\(last N\\) ‡",
-        "k-means centroids \\(N\\) ‡")
+        "k-means centroids \\(N\\) ‡", "GMMN \\+ AE: its own reconstructions ‡")
 
 
 def cell(table: str, row: str, column: str) -> re.Match | None:
@@ -114,3 +114,24 @@ def test_the_sigma_grid_is_the_papers_unless_changed_and_a_bad_one_is_a_one_line
         "benchmarks.table1: error: argument --sigma-grid: bad sigma grid '-1:0': use LOW:HIGH:N, log10 of the first and last sigma, "
         "like -1:0:10"]
     assert not (tmp_path / "results" / "table1.md").exists()
+
+
+def test_the_reconstruction_ceiling_of_a_perfect_autoencoder_is_the_training_images_row():
+    """recon_parzen's centres are the model's reconstructions of the last N training images: with
+    reconstructions equal to their inputs it must score exactly as the training-images sanity row."""
+    import torch
+
+    from aae.data import load_dataset
+    from aae.eval import EvalContext, evaluate, parzen_of_centres
+    from aae.eval.sanity import last_training_images
+
+    class Identity:
+        def reconstruct(self, x):
+            return x.clone()
+
+    data = load_dataset("synthetic")
+    ctx = EvalContext(data=data, device=torch.device("cpu"), seed=0)
+    ceiling = evaluate("recon_parzen@300", Identity(), ctx)
+    sanity = parzen_of_centres([last_training_images(data, 300)], data, "cpu")
+    assert ceiling == {f"recon_{k}": v for k, v in sanity.items()}
+    assert set(ceiling) == {"recon_parzen@300_ll", "recon_parzen@300_se", "recon_parzen@300_sigma"}

@@ -146,6 +146,11 @@ class AAE(Model):
         return self.decode(self.prior(n, generator=generator))
 
     @torch.no_grad()
+    def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
+        """Images decoded from their own codes (the reconstruction ceiling of Table 1)."""
+        return self.decode(self.codes(x))
+
+    @torch.no_grad()
     def codes(self, x: torch.Tensor) -> torch.Tensor:
         """Codes of images, for the latent-space figures."""
         self.nets.eval()
