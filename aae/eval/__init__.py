@@ -16,6 +16,7 @@ import torch
 from aae.errors import UserError
 from aae.eval.classification import error_rate, probabilities
 from aae.eval.clustering import clustering_metrics
+from aae.eval.quality import model_samples, quality_of_images
 from aae.eval.parzen import SIGMA_GRID, parzen_evaluate, sigma_grid  # noqa: F401  (sigma_grid: re-exported)
 from aae.seeds import derive_seed
 
@@ -102,6 +103,15 @@ def parzen_valid(model, ctx: EvalContext, samples: int = 1000) -> dict[str, floa
     return {"valid_ll": result.test_mean}
 
 
+def _sample_quality(kind: str):
+    def evaluation(model, ctx: EvalContext, samples: int = 10_000) -> dict[str, float]:
+        return quality_of_images(kind, model_samples(model, ctx, samples), ctx)
+
+    evaluation.__doc__ = (f"{kind} of `samples` model samples against the test images, on the feature "
+                          "network's features (aae/eval/quality.py names the keys).")
+    return evaluation
+
+
 def clustering(model, ctx: EvalContext) -> dict[str, float]:
     """Table 3: the paper's clustering error on the test images (each cluster labelled by its most
     confident validation image), NMI, empty clusters, and matched accuracy when K = classes."""
@@ -111,11 +121,13 @@ def clustering(model, ctx: EvalContext) -> dict[str, float]:
 
 
 EVALUATORS = {"classification": classification, "parzen": parzen, "clustering": clustering, "valid_error": valid_error,
-              "parzen_valid": parzen_valid, "recon_parzen": recon_parzen}
+              "parzen_valid": parzen_valid, "recon_parzen": recon_parzen,
+              **{kind: _sample_quality(kind) for kind in ("fid", "kid", "prdc")}}
 CURVE_EVALUATORS = ("valid_error", "parzen_valid")  # those that read no test image: the only ones allowed per epoch
 # what each evaluation calls on a model, checked for every spec before anything is launched
 NEEDS = {"classification": "predict_proba", "valid_error": "predict_proba", "clustering": "predict_proba",
-         "parzen": "sample", "parzen_valid": "sample", "recon_parzen": "reconstruct"}
+         "parzen": "sample", "parzen_valid": "sample", "recon_parzen": "reconstruct",
+         "fid": "sample", "kid": "sample", "prdc": "sample"}
 
 
 def check_capabilities(model: str, model_cls: type, names) -> None:
