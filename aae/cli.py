@@ -176,7 +176,8 @@ class Benchmark:
     `add_arguments(parser)` its own options; `columns_for(args, columns)` its columns from them
     (Table 1's --samples); `extra_rows(args, columns, specs)` the result rows of `layout.extra`,
     measured apart from the runs or read from them under another metric (Table 1's sanity rows); `after_table(args, specs, columns)` what it
-    draws from its runs once the table is written (learning curves, Figure 11)."""
+    draws from its runs once the table is written (learning curves, Figure 11); `notes_for(summary)`
+    notes computed from the measured numbers (Table 1's rankings by Parzen and by FID)."""
 
     prog: str
     description: str
@@ -187,6 +188,7 @@ class Benchmark:
     columns_for: Callable | None = None
     extra_rows: Callable | None = None
     after_table: Callable | None = None
+    notes_for: Callable | None = None
 
 
 def benchmark_main(argv, bench: Benchmark) -> int:
@@ -237,8 +239,9 @@ def _benchmark(args, argv, started, bench: Benchmark, datasets) -> int:
         header = _header(prog, argv, args, started, reused, len(specs))
     configs = {m: describe_config(next(s.config for s in specs if s.row == m))
                for m in models if any(s.row == m for s in specs)}
-    table = render(dataclasses.replace(layout, columns=tuple(columns)), summarize(rows + extra), header, missing,
-                   configs)
+    summary = summarize(rows + extra)
+    notes = layout.notes + tuple(bench.notes_for(summary, layout) if bench.notes_for else ())
+    table = render(dataclasses.replace(layout, columns=tuple(columns), notes=notes), summary, header, missing, configs)
     out = args.results_dir / f"{layout.name}.md"
     io.write_text(out, table)
     print(table)

@@ -22,7 +22,8 @@ from aae import io
 from aae.cli import Benchmark, benchmark_main, positive_int
 from aae.data import load_dataset
 from aae.errors import DataMissing, UserError
-from aae.eval import PARZEN_VALID, SIGMA_GRID, parzen_name, parzen_of_centres, sigma_grid
+from aae.eval import PARZEN_VALID, SIGMA_GRID, EvalContext, parzen_name, parzen_of_centres, sigma_grid
+from aae.eval.quality import quality_of_images
 from aae.eval.sanity import centres
 from aae.results import Column, Detail, TableLayout, load_rows
 from aae.seeds import derive_seed
@@ -46,13 +47,36 @@ def parzen_column(dataset: str, samples: int, valid: int = PARZEN_VALID, grid: s
                   details=(Detail("σ", f"{key}_sigma", values=True), Detail("se", f"{key}_se")))
 
 
+def quality_columns(dataset: str, samples: int = 10_000) -> tuple[Column, ...]:
+    """FID, KID, precision and recall of `samples` samples against the test images, on the
+    dataset's feature network (issue 14; the paper reports none of them)."""
+    n, label = samples, f"({samples_label(samples)})"
+    name = DATASET_TITLES[dataset]
+    return (Column(dataset, "all", f"{name} FID ↓ {label}", metric=f"fid@{n}"),
+            Column(dataset, "all", f"{name} KID×10³ ↓ {label}", metric=f"kid@{n}",
+                   details=(Detail("sd over subsets", f"kid@{n}_sd"),)),
+            Column(dataset, "all", f"{name} precision ↑ {label}", metric=f"prdc@{n}_precision",
+                   details=(Detail("density", f"prdc@{n}_density"),)),
+            Column(dataset, "all", f"{name} recall ↑ {label}", metric=f"prdc@{n}_recall",
+                   details=(Detail("coverage", f"prdc@{n}_coverage"),)))
+
+
+QUALITY_SAMPLES = {"mnist": 10_000, "synthetic": 200}  # datasets with a feature network: N = the test images
+
+
 def evaluation_of(col: Column) -> str:
-    """The evaluation whose metrics a column reads ("parzen@10000" for "parzen@10000_ll")."""
-    return col.metric.removesuffix("_ll")
+    """The evaluation whose metrics a column reads: "parzen@10000" for "parzen@10000_ll",
+    "prdc@10000" for "prdc@10000_recall", "fid@10000" for itself."""
+    base, _, args = col.metric.partition("@")
+    return f"{base}@{args.split('_')[0]}"
 
 
-COLUMNS = tuple(parzen_column(d, n) for d in ("mnist", "tfd") for n in PAPER_SAMPLES)
-SYNTHETIC_COLUMNS = (parzen_column("synthetic", 200),)
+def is_parzen(col: Column) -> bool:
+    return col.metric.startswith("parzen@")
+
+
+COLUMNS = (*(parzen_column(d, n) for d in ("mnist", "tfd") for n in PAPER_SAMPLES), *quality_columns("mnist"))
+SYNTHETIC_COLUMNS = (parzen_column("synthetic", 200), *quality_columns("synthetic", QUALITY_SAMPLES["synthetic"]))
 
 PAPER = {
     "DBN": {"MNIST (10K)": "138 ± 2", "TFD (10K)": "1909 ± 66"},
@@ -102,9 +126,9 @@ def make_specs(*, models, columns, seeds, budget, overrides):
     for model in models:
         for dataset in dict.fromkeys(c.dataset for c in columns):
             cols = [c for c in columns if c.dataset == dataset]
-            evals = tuple(evaluation_of(c) for c in cols if LAYOUT.measures(model, c))
+            evals = tuple(dict.fromkeys(evaluation_of(c) for c in cols if LAYOUT.measures(model, c)))
             if model in CEILINGS:
-                evals += tuple(f"recon_{e}" for e in evals)
+                evals += tuple(f"recon_{evaluation_of(c)}" for c in cols if is_parzen(c) and LAYOUT.measures(model, c))
             specs += grid("table1", models=[model], columns=cols[:1], seeds=seeds, budget=budget,
                           overrides=overrides, evals=evals, curve=(CURVE,))
     return specs
@@ -147,8 +171,9 @@ def columns_for(args, columns) -> list[Column]:
     if args.parzen_valid != PARZEN_VALID:
         for name in dict.fromkeys(c.dataset for c in columns if c.dataset in (args.datasets or [c.dataset])):
             _check_parzen_valid(args, name)
-    return [parzen_column(d, n, args.parzen_valid, args.sigma_grid) for d in dict.fromkeys(c.dataset for c in columns)
-            for n in sample_counts(args)]
+    datasets = dict.fromkeys(c.dataset for c in columns)
+    return [*(parzen_column(d, n, args.parzen_valid, args.sigma_grid) for d in datasets for n in sample_counts(args)),
+            *(c for c in columns if not is_parzen(c))]
 
 
 def _check_parzen_valid(args, dataset: str) -> None:
@@ -168,7 +193,7 @@ def ceiling_rows(args, columns, specs) -> list[dict]:
     for model in CEILINGS:
         ceiling = tuple(dataclasses.replace(c, metric=f"recon_{c.metric}",
                                             details=tuple(dataclasses.replace(d, metric=f"recon_{d.metric}")
-                                                          for d in c.details)) for c in columns)
+                                                          for d in c.details)) for c in columns if is_parzen(c))
         for row in load_rows([s for s in specs if s.row == model], args.runs_dir, ceiling, LAYOUT.metric):
             rows.append({**row, "model": f"{model}:reconstructions", "wall_time_s": 0.0, "counts_run": False,
                          "details": {k.removeprefix("recon_"): v for k, v in row["details"].items()}})
@@ -181,14 +206,16 @@ def extra_rows(args, columns, specs) -> list[dict]:
 
 def sanity_rows(args, columns) -> list[dict]:
     """The sanity rows' cells, each cached as JSON under <runs>/sanity/ (k-means takes minutes).
-    A column of N samples gets N centres, where the training set has that many images."""
+    A column of N samples gets N centres (as Parzen centres, or as the set whose FID, KID,
+    precision and recall are measured), where the training set has that many images."""
     rows = []
     device = default_device()
     load = functools.cache(lambda name: load_dataset(name, args.data_dir))  # once per dataset, not per column
+    made = functools.cache(lambda kind, dataset, n, seed: centres(kind, load(dataset), n, seed))  # once, any column
     for col in columns:
         data = load(col.dataset)
         evaluation = evaluation_of(col)
-        n = next(n for n in sample_counts(args) if evaluation == parzen_name(n, args.parzen_valid, args.sigma_grid))
+        n = int(evaluation.partition("@")[2].split(",")[0])
         if n > len(data.x_train):
             continue  # "n/a": no 10 million training images
         for kind in SANITY:
@@ -198,9 +225,13 @@ def sanity_rows(args, columns) -> list[dict]:
                 if cache.exists():
                     metrics = json.loads(cache.read_text())
                 else:
-                    print(f"sanity row: {kind} on {col.dataset}, trial {trial}", file=sys.stderr)
-                    metrics = parzen_of_centres([centres(kind, data, n, seed)], data, device, args.parzen_valid,
-                                                args.sigma_grid)
+                    print(f"sanity row: {kind} on {col.dataset}, trial {trial}: {evaluation}", file=sys.stderr)
+                    images = made(kind, col.dataset, n, seed)
+                    if is_parzen(col):
+                        metrics = parzen_of_centres([images], data, device, args.parzen_valid, args.sigma_grid)
+                    else:
+                        ctx = EvalContext(data=data, device=device, seed=seed, cache=args.runs_dir / "cache")
+                        metrics = quality_of_images(evaluation.partition("@")[0], images, ctx)
                     io.write_json(cache, metrics)
                 rows.append({"model": kind, "column": col.title, "trial": trial, "state": "done", "reason": "",
                              "value": metrics.get(col.metric), "wall_time_s": 0.0,
@@ -208,9 +239,39 @@ def sanity_rows(args, columns) -> list[dict]:
     return rows
 
 
+def rankings(summary, layout) -> list[str]:
+    """One note per dataset that has both a Parzen and an FID column: the rows ranked by each
+    (the measured means), which is why both columns are there."""
+    titles = {**layout.measured, **layout.extra}
+    notes = []
+    for dataset in dict.fromkeys(c.dataset for c in layout.columns):
+        cols = [c for c in layout.columns if c.dataset == dataset]
+        parzen = next((c for c in cols if is_parzen(c)), None)
+        fid = next((c for c in cols if c.metric.startswith("fid@")), None)
+        if parzen is None or fid is None:
+            continue
+        ranked, order = {}, {}
+        for col, best_first in ((parzen, False), (fid, True)):
+            s = summary[(summary.column == col.title) & (summary.n > 0)].sort_values("mean", ascending=best_first)
+            order[col.title] = list(s.model)
+            ranked[col.title] = "; ".join(f"{titles.get(m, m).rstrip(' ‡†')} {v:.4g}" for m, v in zip(s.model, s["mean"]))
+        if not all(ranked.values()):
+            continue
+        note = f"Ranked best first by {parzen.title} Parzen: {ranked[parzen.title]}. By {fid.title}: {ranked[fid.title]}."
+        real, blurry = "training_images", "kmeans_centroids"
+        if all(k in order[parzen.title] and k in order[fid.title] for k in (real, blurry)):
+            above = {t: order[t].index(real) < order[t].index(blurry) for t in order}
+            note += (" The two disagree on the sanity rows: Parzen puts the blurry k-means centroids above real images, "
+                     "FID (on a digit classifier's features) the real images above the centroids; the reason "
+                     "Table 1 shows both." if above[fid.title] and not above[parzen.title] else
+                     " Here Parzen and FID order the two sanity rows alike.")
+        notes.append(note)
+    return notes
+
+
 BENCHMARK = Benchmark(prog="benchmarks.table1", description=__doc__, layout=LAYOUT, make_specs=make_specs,
                       synthetic_columns=SYNTHETIC_COLUMNS, add_arguments=add_arguments, columns_for=columns_for,
-                      extra_rows=extra_rows, after_table=plot_curves)
+                      extra_rows=extra_rows, after_table=plot_curves, notes_for=rankings)
 
 
 def main(argv=None) -> int:

@@ -14,6 +14,10 @@ Keys, for N samples: "fid@N"; "kid@N" (KID x 10^3, the mean over 100 subsets of 
 """
 from __future__ import annotations
 
+import contextlib
+import io
+import warnings
+
 import torch
 from torch import nn
 
@@ -50,8 +54,10 @@ def kid(real: torch.Tensor, fake: torch.Tensor, seed: int) -> tuple[float, float
     from torchmetrics.image.kid import KernelInceptionDistance
 
     size = min(KID_SUBSET_SIZE, len(real), len(fake))
-    metric = KernelInceptionDistance(feature=_Given(real.shape[1]), subsets=KID_SUBSETS, subset_size=size,
-                                     normalize=True)
+    with warnings.catch_warnings():  # "will save all extracted features": 2 x 10K x 128, by design
+        warnings.simplefilter("ignore", UserWarning)
+        metric = KernelInceptionDistance(feature=_Given(real.shape[1]), subsets=KID_SUBSETS, subset_size=size,
+                                         normalize=True)
     metric.update(real.double(), real=True)
     metric.update(fake.double(), real=False)
     with torch.random.fork_rng():
@@ -63,7 +69,8 @@ def kid(real: torch.Tensor, fake: torch.Tensor, seed: int) -> tuple[float, float
 def prdc(real: torch.Tensor, fake: torch.Tensor) -> dict[str, float]:
     from prdc import compute_prdc
 
-    out = compute_prdc(real_features=real.float().numpy(), fake_features=fake.float().numpy(), nearest_k=NEAREST_K)
+    with contextlib.redirect_stdout(io.StringIO()):  # it prints the two set sizes
+        out = compute_prdc(real_features=real.float().numpy(), fake_features=fake.float().numpy(), nearest_k=NEAREST_K)
     return {k: float(v) for k, v in out.items()}
 
 
