@@ -40,7 +40,8 @@ def root(finished, tmp_path):
 
 
 def run_dirs(root):
-    return sorted(p for p in (root / "runs").iterdir() if p.is_dir())
+    """The run directories (not `cache/` or `sanity/`, which sit beside them)."""
+    return sorted(p for p in (root / "runs").iterdir() if (p / "config.json").exists())
 
 
 def spec_of(run_dir) -> JobSpec:

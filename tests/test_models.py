@@ -34,6 +34,7 @@ def test_model_learns_on_synthetic_data(name, overrides):
     model = info.cls(config_for(name, "smoke", list(overrides)), DataInfo(784, 10, 600, 100, *data.pixel_stats()),
                      "cpu")
     x, y = data.floats("train"), data.labels("train")
+    model.set_training_images(x)  # as the training loop does
     labelled = labelled_indices(data.y_train, 100, 10, seed=0)
     logs = []
     for epoch in range(8):
@@ -96,7 +97,12 @@ def test_samples_move_towards_the_data(name):
     torch.manual_seed(0)
     data = make_synthetic()
     x, y = data.floats("train"), data.labels("train")
-    model = get_model(name).cls(config_for(name, "smoke"), DataInfo(784, 10, 600, 100, *data.pixel_stats()), "cpu")
+    # the GAN from PyTorch's init: Goodfellow's starts every sample at the mean image, already near
+    # the data, which 120 updates on this tiny set do not beat (its init has its own test)
+    overrides = ["init=torch"] if name == "gan" else []
+    model = get_model(name).cls(config_for(name, "smoke", overrides), DataInfo(784, 10, 600, 100, *data.pixel_stats()),
+                                "cpu")
+    model.set_training_images(x)  # as the training loop does (GMMN+AE encodes them once)
     before = _distance_to_data(model.sample(200, torch.Generator().manual_seed(0)), x)
     labelled = labelled_indices(data.y_train, 100, 10, seed=0)
     for epoch in range(10):
