@@ -41,7 +41,7 @@ def root(finished, tmp_path):
 
 def run_dirs(root):
     """The run directories (not `cache/` or `sanity/`, which sit beside them)."""
-    return sorted(p for p in (root / "runs").iterdir() if (p / "config.json").exists())
+    return sorted(p for p in (root / "runs").iterdir() if p.is_dir() and p.name not in ("cache", "sanity"))
 
 
 def spec_of(run_dir) -> JobSpec:
