@@ -135,6 +135,8 @@ def make_specs(*, models, columns, seeds, budget, overrides):
 
 
 def plot_curves(args, specs, columns) -> None:
+    """One panel per dataset: every run of a dataset has one curve, whatever its columns."""
+    columns = list({c.dataset: c for c in reversed(columns) if is_parzen(c)}.values())[::-1]
     plot_learning_curves(args, specs, columns, key="valid_ll", ylabel="Parzen log-likelihood (nats)",
                          titles=LAYOUT.measured, name="curves_table1",
                          title="Table 1: Parzen log-likelihood of validation images 500-999 after every epoch "
