@@ -23,7 +23,7 @@ from aae.cli import Benchmark, benchmark_main, positive_int
 from aae.data import load_dataset
 from aae.errors import DataMissing, UserError
 from aae.eval import PARZEN_VALID, SIGMA_GRID, EvalContext, parzen_name, parzen_of_centres, sigma_grid
-from aae.eval.quality import quality_of_images
+from aae.eval.quality import quality_of_features, scaled_features
 from aae.eval.sanity import centres
 from aae.results import Column, Detail, TableLayout, load_rows
 from aae.seeds import derive_seed
@@ -214,6 +214,11 @@ def sanity_rows(args, columns) -> list[dict]:
     device = default_device()
     load = functools.cache(lambda name: load_dataset(name, args.data_dir))  # once per dataset, not per column
     made = functools.cache(lambda kind, dataset, n, seed: centres(kind, load(dataset), n, seed))  # once, any column
+    context = functools.cache(lambda dataset, seed: EvalContext(data=load(dataset), device=device, seed=seed,
+                                                                 cache=args.runs_dir / "cache"))
+    # the centres' features, once for FID, KID and precision/recall
+    featured = functools.cache(lambda kind, dataset, n, seed: scaled_features(made(kind, dataset, n, seed),
+                                                                              context(dataset, seed)))
     for col in columns:
         data = load(col.dataset)
         evaluation = evaluation_of(col)
@@ -228,12 +233,12 @@ def sanity_rows(args, columns) -> list[dict]:
                     metrics = json.loads(cache.read_text())
                 else:
                     print(f"sanity row: {kind} on {col.dataset}, trial {trial}: {evaluation}", file=sys.stderr)
-                    images = made(kind, col.dataset, n, seed)
                     if is_parzen(col):
-                        metrics = parzen_of_centres([images], data, device, args.parzen_valid, args.sigma_grid)
+                        metrics = parzen_of_centres([made(kind, col.dataset, n, seed)], data, device,
+                                                    args.parzen_valid, args.sigma_grid)
                     else:
-                        ctx = EvalContext(data=data, device=device, seed=seed, cache=args.runs_dir / "cache")
-                        metrics = quality_of_images(evaluation.partition("@")[0], images, ctx)
+                        metrics = quality_of_features(evaluation.partition("@")[0], featured(kind, col.dataset, n, seed),
+                                                      context(col.dataset, seed))
                     io.write_json(cache, metrics)
                 rows.append({"model": kind, "column": col.title, "trial": trial, "state": "done", "reason": "",
                              "value": metrics.get(col.metric), "wall_time_s": 0.0,

@@ -7,7 +7,7 @@ another name (10M samples) without training again.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +16,12 @@ import torch
 from aae.errors import UserError
 from aae.eval.classification import error_rate, probabilities
 from aae.eval.clustering import clustering_metrics
-from aae.eval.quality import model_samples, quality_of_images
+from aae.eval.quality import model_features, quality_of_features
+from aae.eval.sampling import SAMPLE_BLOCK, sample_blocks
 from aae.eval.parzen import SIGMA_GRID, parzen_evaluate, sigma_grid  # noqa: F401  (sigma_grid: re-exported)
 from aae.seeds import derive_seed
 
 PARZEN_VALID = 1000  # validation images that choose sigma (PAPER.md)
-SAMPLE_BLOCK = 10_000  # model samples drawn, scored and dropped at a time: memory stays bounded
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,9 @@ class EvalContext:
     device: Any
     seed: int
     cache: Path | None = None
+    # what one scoring of one model computes once for several evaluations (the features of its
+    # 10K samples, which FID, KID and precision/recall all read); never saved
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 def classification(model, ctx: EvalContext) -> dict[str, float]:
@@ -72,7 +75,7 @@ def parzen(model, ctx: EvalContext, samples: int, valid: int = PARZEN_VALID, gri
     sample(): `check_capabilities` made sure before anything was launched)."""
     def blocks():  # the same samples each call: the evaluation reads them twice (valid, then test images)
         generator = torch.Generator().manual_seed(derive_seed(ctx.seed, "parzen samples"))
-        return (model.sample(min(SAMPLE_BLOCK, samples - i), generator) for i in range(0, samples, SAMPLE_BLOCK))
+        return sample_blocks(model, samples, generator)
 
     return parzen_of_centres(blocks, ctx.data, ctx.device, valid, grid)
 
@@ -105,7 +108,7 @@ def parzen_valid(model, ctx: EvalContext, samples: int = 1000) -> dict[str, floa
 
 def _sample_quality(kind: str):
     def evaluation(model, ctx: EvalContext, samples: int = 10_000) -> dict[str, float]:
-        return quality_of_images(kind, model_samples(model, ctx, samples), ctx)
+        return quality_of_features(kind, model_features(model, ctx, samples), ctx)
 
     evaluation.__doc__ = (f"{kind} of `samples` model samples against the test images, on the feature "
                           "network's features (aae/eval/quality.py names the keys).")
