@@ -38,6 +38,9 @@ class Column:
     title: str  # the paper's column heading, e.g. "MNIST (100)"
     metric: str = ""  # key in record["metrics"]; "" = the layout's metric
     details: tuple[Detail, ...] = ()
+    # the evaluation that returns `metric` (aae.eval.metric_keys), where the column chooses it
+    # (Table 1's Parzen and FID columns); "" where every run of the table has the same evaluations
+    evaluation: str = ""
 
     def reads(self, spec: JobSpec) -> bool:
         """A run feeds this column (one run may feed several: Table 1's 10K and 10M samples)."""

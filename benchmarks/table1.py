@@ -44,7 +44,7 @@ def samples_label(n: int) -> str:
 def parzen_column(dataset: str, samples: int, valid: int = PARZEN_VALID, grid: str = SIGMA_GRID) -> Column:
     key = parzen_name(samples, valid, grid)
     return Column(dataset, "all", f"{DATASET_TITLES[dataset]} ({samples_label(samples)})", metric=f"{key}_ll",
-                  details=(Detail("σ", f"{key}_sigma", values=True), Detail("se", f"{key}_se")))
+                  details=(Detail("σ", f"{key}_sigma", values=True), Detail("se", f"{key}_se")), evaluation=key)
 
 
 def quality_columns(dataset: str, samples: int = 10_000) -> tuple[Column, ...]:
@@ -52,23 +52,16 @@ def quality_columns(dataset: str, samples: int = 10_000) -> tuple[Column, ...]:
     dataset's feature network (issue 14; the paper reports none of them)."""
     n, label = samples, f"({samples_label(samples)})"
     name = DATASET_TITLES[dataset]
-    return (Column(dataset, "all", f"{name} FID ↓ {label}", metric=f"fid@{n}"),
+    return (Column(dataset, "all", f"{name} FID ↓ {label}", metric=f"fid@{n}", evaluation=f"fid@{n}"),
             Column(dataset, "all", f"{name} KID×10³ ↓ {label}", metric=f"kid@{n}",
-                   details=(Detail("sd over subsets", f"kid@{n}_sd"),)),
+                   details=(Detail("sd over subsets", f"kid@{n}_sd"),), evaluation=f"kid@{n}"),
             Column(dataset, "all", f"{name} precision ↑ {label}", metric=f"prdc@{n}_precision",
-                   details=(Detail("density", f"prdc@{n}_density"),)),
+                   details=(Detail("density", f"prdc@{n}_density"),), evaluation=f"prdc@{n}"),
             Column(dataset, "all", f"{name} recall ↑ {label}", metric=f"prdc@{n}_recall",
-                   details=(Detail("coverage", f"prdc@{n}_coverage"),)))
+                   details=(Detail("coverage", f"prdc@{n}_coverage"),), evaluation=f"prdc@{n}"))
 
 
 QUALITY_SAMPLES = {"mnist": 10_000, "synthetic": 200}  # datasets with a feature network: N = the test images
-
-
-def evaluation_of(col: Column) -> str:
-    """The evaluation whose metrics a column reads: "parzen@10000" for "parzen@10000_ll",
-    "prdc@10000" for "prdc@10000_recall", "fid@10000" for itself."""
-    base, _, args = col.metric.partition("@")
-    return f"{base}@{args.split('_')[0]}"
 
 
 def is_parzen(col: Column) -> bool:
@@ -126,9 +119,9 @@ def make_specs(*, models, columns, seeds, budget, overrides):
     for model in models:
         for dataset in dict.fromkeys(c.dataset for c in columns):
             cols = [c for c in columns if c.dataset == dataset]
-            evals = tuple(dict.fromkeys(evaluation_of(c) for c in cols if LAYOUT.measures(model, c)))
+            evals = tuple(dict.fromkeys(c.evaluation for c in cols if LAYOUT.measures(model, c)))
             if model in CEILINGS:
-                evals += tuple(f"recon_{evaluation_of(c)}" for c in cols if is_parzen(c) and LAYOUT.measures(model, c))
+                evals += tuple(f"recon_{c.evaluation}" for c in cols if is_parzen(c) and LAYOUT.measures(model, c))
             specs += grid("table1", models=[model], columns=cols[:1], seeds=seeds, budget=budget,
                           overrides=overrides, evals=evals, curve=(CURVE,))
     return specs
@@ -193,7 +186,7 @@ def ceiling_rows(args, columns, specs) -> list[dict]:
     evaluation (a run's time counts once, in its own row)."""
     rows = []
     for model in CEILINGS:
-        ceiling = tuple(dataclasses.replace(c, metric=f"recon_{c.metric}",
+        ceiling = tuple(dataclasses.replace(c, metric=f"recon_{c.metric}", evaluation=f"recon_{c.evaluation}",
                                             details=tuple(dataclasses.replace(d, metric=f"recon_{d.metric}")
                                                           for d in c.details)) for c in columns if is_parzen(c))
         for row in load_rows([s for s in specs if s.row == model], args.runs_dir, ceiling, LAYOUT.metric):
@@ -221,7 +214,7 @@ def sanity_rows(args, columns) -> list[dict]:
                                                                               context(dataset, seed)))
     for col in columns:
         data = load(col.dataset)
-        evaluation = evaluation_of(col)
+        evaluation = col.evaluation
         n = int(evaluation.partition("@")[2].split(",")[0])
         if n > len(data.x_train):
             continue  # "n/a": no 10 million training images

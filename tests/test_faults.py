@@ -5,6 +5,7 @@ Every fault is injected into a copy of one finished smoke table; the promise eac
 no traceback, the damaged file named, nothing finished lost, and the numbers after recovery equal
 the undamaged run's.
 """
+import dataclasses
 import errno
 import hashlib
 import json
@@ -228,8 +229,9 @@ def test_a_full_results_disk_keeps_the_old_table(root, monkeypatch):
 # -- numbers that are not numbers ---------------------------------------------------------------
 
 def test_a_nan_evaluation_fails_the_run_instead_of_counting(root, monkeypatch):
-    monkeypatch.setitem(aae.eval.EVALUATORS, "classification",
-                        lambda model, ctx: {"test_error": math.nan, "valid_error": 1.0})
+    nan = dataclasses.replace(aae.eval.EVALUATIONS["classification"],
+                              run=lambda model, ctx: {"test_error": math.nan, "valid_error": 1.0})
+    monkeypatch.setitem(aae.eval.EVALUATIONS, "classification", nan)
     ran = table(root, "--set", "epochs=2")
     assert ran.returncode == 0, ran.stderr
     md = (root / "results" / "table2.md").read_text()

@@ -96,9 +96,17 @@ def scaled_features(images: torch.Tensor, ctx) -> torch.Tensor:
     return features_of(net, images) / scale
 
 
+# each metric's keys, after "<kind>@<N>"
+KEY_SUFFIXES = {"fid": ("",), "kid": ("", "_sd"), "prdc": ("_precision", "_recall", "_density", "_coverage")}
+
+
+def quality_keys(kind: str, n: int) -> tuple[str, ...]:
+    return tuple(f"{kind}@{n}{suffix}" for suffix in KEY_SUFFIXES[kind])
+
+
 def quality_of_features(kind: str, fake: torch.Tensor, ctx) -> dict[str, float]:
     """One of the metrics ("fid", "kid", "prdc") of a set's scaled features against the test
-    images'."""
+    images'; its keys are `quality_keys(kind, len(fake))`."""
     _, real, _ = reference(ctx)
     key = f"{kind}@{len(fake)}"
     if kind == "fid":
