@@ -12,6 +12,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import pandas as pd
 from tabulate import tabulate
@@ -61,6 +62,9 @@ class TableLayout:
     # rows measured by the benchmark itself, not by runs of a registered model (Table 1's sanity
     # rows): name -> row title; a cell they leave empty shows as "n/a"
     extra: dict[str, str] = field(default_factory=dict)
+    # (row, column) -> whether the cell can exist; one that cannot shows "n/a" and is not evaluated
+    # (Table 1's sanity rows at more centres than there are training images)
+    applies: Callable[[str, Column], bool] | None = None
 
     def measures(self, model: str, col: Column) -> bool:
         """A measured model runs where its paper row has a number; every model runs a column the
@@ -174,7 +178,8 @@ def render(layout: TableLayout, summary: pd.DataFrame, header: dict[str, str],
         for col in layout.columns:
             paper = layout.paper.get(paper_row, {}).get(col.title, "-")
             s = index.get((model, col.title))
-            if model in layout.extra and s is None and col.dataset not in missing_data:
+            if (layout.applies and not layout.applies(model, col)) or \
+                    (model in layout.extra and s is None and col.dataset not in missing_data):
                 row = [paper_row, col.title, "n/a", 0, 0, "-", paper, "-"]
             elif not layout.measures(model, col):
                 row = [paper_row, col.title, "not measured (the paper reports none)", 0, 0, "-", paper, "-"]

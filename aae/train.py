@@ -113,6 +113,7 @@ def _load_final(spec: JobSpec, run: RunDir, data, device):
         model.load_state_dict(load_checkpoint(run.checkpoint, device)["model"])
     except (KeyError, RuntimeError, ValueError) as e:  # the right file format, the wrong weights
         raise damaged(run.checkpoint, f"does not fit {spec.model} ({type(e).__name__})") from None
+    model.set_training_images(data.floats("train", device))  # as in training (the sanity rows' centres need them)
     return model
 
 

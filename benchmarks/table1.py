@@ -14,20 +14,14 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import functools
-import json
 import sys
 
-from aae import io
 from aae.cli import Benchmark, benchmark_main, positive_int
 from aae.data import load_dataset
 from aae.errors import DataMissing, UserError
-from aae.eval import PARZEN_VALID, SIGMA_GRID, EvalContext, parzen_name, parzen_of_centres, sigma_grid
-from aae.eval.quality import quality_of_features, scaled_features
-from aae.eval.sanity import centres
+from aae.eval import PARZEN_VALID, SIGMA_GRID, parse, parzen_name, sigma_grid
+from aae.registry import get_model
 from aae.results import Column, Detail, TableLayout, load_rows
-from aae.seeds import derive_seed
-from aae.train import default_device
 from benchmarks.learning_curves import plot_learning_curves
 from benchmarks.specs import grid
 
@@ -82,7 +76,19 @@ PAPER = {
                                 "TFD (10M)": "2522"},
 }
 
+# Pseudo-models (aae/models/sanity.py): centres made from the training images, run and recorded
+# like every row. A sanity row has at most as many centres as MNIST has training images: a column
+# of more (the paper's 10M samples) is "n/a" there.
 SANITY = {"training_images": "Training images (last N) ‡", "kmeans_centroids": "k-means centroids (N) ‡"}
+SANITY_MAX_CENTRES = 50_000
+
+
+def samples_of(col: Column) -> int:
+    return parse(col.evaluation)[1]["samples"]
+
+
+def applies(model: str, col: Column) -> bool:
+    return model not in SANITY or samples_of(col) <= SANITY_MAX_CENTRES
 # Rows read from a measured model's own runs under another evaluation: GMMN+AE's reconstructions of
 # the last N training images as the centres, the ceiling its code-space generator cannot pass.
 CEILINGS = {"gmmn_ae": "GMMN + AE: its own reconstructions ‡"}
@@ -93,8 +99,9 @@ LAYOUT = TableLayout(
     metric="",  # each column names its own: the Parzen evaluation at its sample count
     columns=COLUMNS,
     paper=PAPER,
-    measured={"aae": "Adversarial Autoencoder", "gan": "GAN", "gmmn_ae": "GMMN + AE", "vae": "VAE †"},
-    extra={**SANITY, **{f"{m}:reconstructions": title for m, title in CEILINGS.items()}},
+    measured={"aae": "Adversarial Autoencoder", "gan": "GAN", "gmmn_ae": "GMMN + AE", "vae": "VAE †", **SANITY},
+    extra={f"{m}:reconstructions": title for m, title in CEILINGS.items()},
+    applies=applies,
     notes=("Protocol (Goodfellow et al. 2014): N samples of the final model are the centres of a Gaussian "
            "Parzen window; sigma from logspace(-1, 0, 10) (`--sigma-grid`), chosen by the mean log-likelihood "
            "of the first 1,000 validation images (`--parzen-valid`; MNIST training images 50,000-50,999); "
@@ -119,11 +126,14 @@ def make_specs(*, models, columns, seeds, budget, overrides):
     for model in models:
         for dataset in dict.fromkeys(c.dataset for c in columns):
             cols = [c for c in columns if c.dataset == dataset]
-            evals = tuple(dict.fromkeys(c.evaluation for c in cols if LAYOUT.measures(model, c)))
+            evals = tuple(dict.fromkeys(c.evaluation for c in cols if LAYOUT.measures(model, c) and applies(model, c)))
             if model in CEILINGS:
                 evals += tuple(f"recon_{c.evaluation}" for c in cols if is_parzen(c) and LAYOUT.measures(model, c))
-            specs += grid("table1", models=[model], columns=cols[:1], seeds=seeds, budget=budget,
-                          overrides=overrides, evals=evals, curve=(CURVE,))
+            cls = get_model(model).cls
+            one = getattr(cls, "one_trial", False)  # the same centres from any seed
+            learns = getattr(cls, "learns", True)  # a sanity row has no learning curve
+            specs += grid("table1", models=[model], columns=cols[:1], seeds=1 if one else seeds, budget=budget,
+                          overrides=overrides, evals=evals, curve=(CURVE,) if learns else ())
     return specs
 
 
@@ -145,8 +155,6 @@ def add_arguments(parser) -> None:
                              "a number larger than the validation split is an error)")
     parser.add_argument("--sigma-grid", default=SIGMA_GRID, metavar="LOW:HIGH:N", type=sigma_grid_arg,
                         help="the sigmas tried: logspace(LOW, HIGH, N); write --sigma-grid=-2:0:20 (the value starts with -)")
-    parser.add_argument("--no-sanity", action="store_true",
-                        help="skip the sanity rows (training images, k-means centroids as centres)")
 
 
 def sigma_grid_arg(text: str) -> str:
@@ -196,47 +204,7 @@ def ceiling_rows(args, columns, specs) -> list[dict]:
 
 
 def extra_rows(args, columns, specs) -> list[dict]:
-    return ([] if args.no_sanity else sanity_rows(args, columns)) + ceiling_rows(args, columns, specs)
-
-
-def sanity_rows(args, columns) -> list[dict]:
-    """The sanity rows' cells, each cached as JSON under <runs>/sanity/ (k-means takes minutes).
-    A column of N samples gets N centres (as Parzen centres, or as the set whose FID, KID,
-    precision and recall are measured), where the training set has that many images."""
-    rows = []
-    device = default_device()
-    load = functools.cache(lambda name: load_dataset(name, args.data_dir))  # once per dataset, not per column
-    made = functools.cache(lambda kind, dataset, n, seed: centres(kind, load(dataset), n, seed))  # once, any column
-    context = functools.cache(lambda dataset, seed: EvalContext(data=load(dataset), device=device, seed=seed,
-                                                                 cache=args.runs_dir / "cache"))
-    # the centres' features, once for FID, KID and precision/recall
-    featured = functools.cache(lambda kind, dataset, n, seed: scaled_features(made(kind, dataset, n, seed),
-                                                                              context(dataset, seed)))
-    for col in columns:
-        data = load(col.dataset)
-        evaluation = col.evaluation
-        n = int(evaluation.partition("@")[2].split(",")[0])
-        if n > len(data.x_train):
-            continue  # "n/a": no 10 million training images
-        for kind in SANITY:
-            for trial in range(1 if kind == "training_images" else args.seeds):
-                seed = derive_seed("sanity", kind, col.dataset, trial)
-                cache = args.runs_dir / "sanity" / f"{kind}-{col.dataset}-{evaluation}-trial{trial}.json"
-                if cache.exists():
-                    metrics = json.loads(cache.read_text())
-                else:
-                    print(f"sanity row: {kind} on {col.dataset}, trial {trial}: {evaluation}", file=sys.stderr)
-                    if is_parzen(col):
-                        metrics = parzen_of_centres([made(kind, col.dataset, n, seed)], data, device,
-                                                    args.parzen_valid, args.sigma_grid)
-                    else:
-                        metrics = quality_of_features(evaluation.partition("@")[0], featured(kind, col.dataset, n, seed),
-                                                      context(col.dataset, seed))
-                    io.write_json(cache, metrics)
-                rows.append({"model": kind, "column": col.title, "trial": trial, "state": "done", "reason": "",
-                             "value": metrics.get(col.metric), "wall_time_s": 0.0,
-                             "details": {d.metric: metrics.get(d.metric) for d in col.details}, "counts_run": False})
-    return rows
+    return ceiling_rows(args, columns, specs)
 
 
 def rankings(summary, layout) -> list[str]:

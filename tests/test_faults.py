@@ -41,8 +41,8 @@ def root(finished, tmp_path):
 
 
 def run_dirs(root):
-    """The run directories (not `cache/` or `sanity/`, which sit beside them)."""
-    return sorted(p for p in (root / "runs").iterdir() if p.is_dir() and p.name not in ("cache", "sanity"))
+    """The run directories (not `cache/`, which sits beside them)."""
+    return sorted(p for p in (root / "runs").iterdir() if p.is_dir() and p.name != "cache")
 
 
 def spec_of(run_dir) -> JobSpec:
@@ -173,7 +173,7 @@ def test_a_damaged_checkpoint_of_a_finished_run_fails_its_figure_in_one_line(tmp
 
 @pytest.mark.parametrize("kind", CHECKPOINT_DAMAGES)
 def test_a_later_evaluation_of_a_damaged_checkpoint_keeps_its_cause(tmp_path, kind):
-    base = ["--seeds", "1", "--models", "vae", "--no-sanity"]
+    base = ["--seeds", "1", "--models", "vae"]
     first = run_cli("benchmarks.table1", *smoke_args(tmp_path, *base, "--samples", "100"))
     assert first.returncode == 0, first.stderr
     [run] = run_dirs(tmp_path)
