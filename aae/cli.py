@@ -175,7 +175,7 @@ class Benchmark:
     are made, and what a table with more to it than Table 2 adds:
     `add_arguments(parser)` its own options; `columns_for(args, columns)` its columns from them
     (Table 1's --samples); `extra_rows(args, columns, specs)` the result rows of `layout.extra`,
-    measured apart from the runs or read from them under another metric (Table 1's sanity rows); `after_table(args, specs, columns)` what it
+    read from the runs under another metric (Table 1's reconstruction ceiling); `after_table(args, specs, columns)` what it
     draws from its runs once the table is written (learning curves, Figure 11); `notes_for(summary)`
     notes computed from the measured numbers (Table 1's rankings by Parzen and by FID)."""
 

@@ -12,6 +12,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import pandas as pd
 from tabulate import tabulate
@@ -38,6 +39,9 @@ class Column:
     title: str  # the paper's column heading, e.g. "MNIST (100)"
     metric: str = ""  # key in record["metrics"]; "" = the layout's metric
     details: tuple[Detail, ...] = ()
+    # the evaluation that returns `metric` (aae.eval.metric_keys), where the column chooses it
+    # (Table 1's Parzen and FID columns); "" where every run of the table has the same evaluations
+    evaluation: str = ""
 
     def reads(self, spec: JobSpec) -> bool:
         """A run feeds this column (one run may feed several: Table 1's 10K and 10M samples)."""
@@ -58,6 +62,9 @@ class TableLayout:
     # rows measured by the benchmark itself, not by runs of a registered model (Table 1's sanity
     # rows): name -> row title; a cell they leave empty shows as "n/a"
     extra: dict[str, str] = field(default_factory=dict)
+    # (row, column) -> whether the cell can exist; one that cannot shows "n/a" and is not evaluated
+    # (Table 1's sanity rows at more centres than there are training images)
+    applies: Callable[[str, Column], bool] | None = None
 
     def measures(self, model: str, col: Column) -> bool:
         """A measured model runs where its paper row has a number; every model runs a column the
@@ -171,7 +178,8 @@ def render(layout: TableLayout, summary: pd.DataFrame, header: dict[str, str],
         for col in layout.columns:
             paper = layout.paper.get(paper_row, {}).get(col.title, "-")
             s = index.get((model, col.title))
-            if model in layout.extra and s is None and col.dataset not in missing_data:
+            if (layout.applies and not layout.applies(model, col)) or \
+                    (model in layout.extra and s is None and col.dataset not in missing_data):
                 row = [paper_row, col.title, "n/a", 0, 0, "-", paper, "-"]
             elif not layout.measures(model, col):
                 row = [paper_row, col.title, "not measured (the paper reports none)", 0, 0, "-", paper, "-"]

@@ -22,7 +22,7 @@ from tqdm import tqdm
 from aae import io
 from aae.data import load_dataset
 from aae.data.subsets import labelled_indices, parse_setting
-from aae.eval import CURVE_EVALUATORS, EvalContext, evaluate
+from aae.eval import EVALUATIONS, EvalContext, evaluate, is_curve
 from aae.batches import epoch_batches, epoch_steps
 from aae.provenance import provenance
 from aae.models.base import DataInfo
@@ -113,6 +113,7 @@ def _load_final(spec: JobSpec, run: RunDir, data, device):
         model.load_state_dict(load_checkpoint(run.checkpoint, device)["model"])
     except (KeyError, RuntimeError, ValueError) as e:  # the right file format, the wrong weights
         raise damaged(run.checkpoint, f"does not fit {spec.model} ({type(e).__name__})") from None
+    model.set_training_images(data.floats("train", device))  # as in training (the sanity rows' centres need them)
     return model
 
 
@@ -165,9 +166,9 @@ def _curve_point(spec: JobSpec, model, ctx: EvalContext) -> dict[str, float]:
     the training that follows is the same with or without a curve)."""
     point = {}
     for name in spec.curve:
-        if name.partition("@")[0] not in CURVE_EVALUATORS:
+        if not is_curve(name):
             raise UserError(f"{name!r} cannot be a learning curve: it reads test images; use one of "
-                            f"{', '.join(CURVE_EVALUATORS)}")
+                            f"{', '.join(k for k, e in EVALUATIONS.items() if e.curve)}")
         point.update(evaluate(name, model, ctx))
     return point
 

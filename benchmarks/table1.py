@@ -14,20 +14,14 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import functools
-import json
 import sys
 
-from aae import io
 from aae.cli import Benchmark, benchmark_main, positive_int
 from aae.data import load_dataset
 from aae.errors import DataMissing, UserError
-from aae.eval import PARZEN_VALID, SIGMA_GRID, EvalContext, parzen_name, parzen_of_centres, sigma_grid
-from aae.eval.quality import quality_of_images
-from aae.eval.sanity import centres
+from aae.eval import PARZEN_VALID, SIGMA_GRID, parse, parzen_name, sigma_grid
+from aae.registry import get_model
 from aae.results import Column, Detail, TableLayout, load_rows
-from aae.seeds import derive_seed
-from aae.train import default_device
 from benchmarks.learning_curves import plot_learning_curves
 from benchmarks.specs import grid
 
@@ -44,7 +38,7 @@ def samples_label(n: int) -> str:
 def parzen_column(dataset: str, samples: int, valid: int = PARZEN_VALID, grid: str = SIGMA_GRID) -> Column:
     key = parzen_name(samples, valid, grid)
     return Column(dataset, "all", f"{DATASET_TITLES[dataset]} ({samples_label(samples)})", metric=f"{key}_ll",
-                  details=(Detail("σ", f"{key}_sigma", values=True), Detail("se", f"{key}_se")))
+                  details=(Detail("σ", f"{key}_sigma", values=True), Detail("se", f"{key}_se")), evaluation=key)
 
 
 def quality_columns(dataset: str, samples: int = 10_000) -> tuple[Column, ...]:
@@ -52,23 +46,16 @@ def quality_columns(dataset: str, samples: int = 10_000) -> tuple[Column, ...]:
     dataset's feature network (issue 14; the paper reports none of them)."""
     n, label = samples, f"({samples_label(samples)})"
     name = DATASET_TITLES[dataset]
-    return (Column(dataset, "all", f"{name} FID ↓ {label}", metric=f"fid@{n}"),
+    return (Column(dataset, "all", f"{name} FID ↓ {label}", metric=f"fid@{n}", evaluation=f"fid@{n}"),
             Column(dataset, "all", f"{name} KID×10³ ↓ {label}", metric=f"kid@{n}",
-                   details=(Detail("sd over subsets", f"kid@{n}_sd"),)),
+                   details=(Detail("sd over subsets", f"kid@{n}_sd"),), evaluation=f"kid@{n}"),
             Column(dataset, "all", f"{name} precision ↑ {label}", metric=f"prdc@{n}_precision",
-                   details=(Detail("density", f"prdc@{n}_density"),)),
+                   details=(Detail("density", f"prdc@{n}_density"),), evaluation=f"prdc@{n}"),
             Column(dataset, "all", f"{name} recall ↑ {label}", metric=f"prdc@{n}_recall",
-                   details=(Detail("coverage", f"prdc@{n}_coverage"),)))
+                   details=(Detail("coverage", f"prdc@{n}_coverage"),), evaluation=f"prdc@{n}"))
 
 
 QUALITY_SAMPLES = {"mnist": 10_000, "synthetic": 200}  # datasets with a feature network: N = the test images
-
-
-def evaluation_of(col: Column) -> str:
-    """The evaluation whose metrics a column reads: "parzen@10000" for "parzen@10000_ll",
-    "prdc@10000" for "prdc@10000_recall", "fid@10000" for itself."""
-    base, _, args = col.metric.partition("@")
-    return f"{base}@{args.split('_')[0]}"
 
 
 def is_parzen(col: Column) -> bool:
@@ -89,7 +76,19 @@ PAPER = {
                                 "TFD (10M)": "2522"},
 }
 
+# Pseudo-models (aae/models/sanity.py): centres made from the training images, run and recorded
+# like every row. A sanity row has at most as many centres as MNIST has training images: a column
+# of more (the paper's 10M samples) is "n/a" there.
 SANITY = {"training_images": "Training images (last N) ‡", "kmeans_centroids": "k-means centroids (N) ‡"}
+SANITY_MAX_CENTRES = 50_000
+
+
+def samples_of(col: Column) -> int:
+    return parse(col.evaluation)[1]["samples"]
+
+
+def applies(model: str, col: Column) -> bool:
+    return model not in SANITY or samples_of(col) <= SANITY_MAX_CENTRES
 # Rows read from a measured model's own runs under another evaluation: GMMN+AE's reconstructions of
 # the last N training images as the centres, the ceiling its code-space generator cannot pass.
 CEILINGS = {"gmmn_ae": "GMMN + AE: its own reconstructions ‡"}
@@ -100,8 +99,9 @@ LAYOUT = TableLayout(
     metric="",  # each column names its own: the Parzen evaluation at its sample count
     columns=COLUMNS,
     paper=PAPER,
-    measured={"aae": "Adversarial Autoencoder", "gan": "GAN", "gmmn_ae": "GMMN + AE", "vae": "VAE †"},
-    extra={**SANITY, **{f"{m}:reconstructions": title for m, title in CEILINGS.items()}},
+    measured={"aae": "Adversarial Autoencoder", "gan": "GAN", "gmmn_ae": "GMMN + AE", "vae": "VAE †", **SANITY},
+    extra={f"{m}:reconstructions": title for m, title in CEILINGS.items()},
+    applies=applies,
     notes=("Protocol (Goodfellow et al. 2014): N samples of the final model are the centres of a Gaussian "
            "Parzen window; sigma from logspace(-1, 0, 10) (`--sigma-grid`), chosen by the mean log-likelihood "
            "of the first 1,000 validation images (`--parzen-valid`; MNIST training images 50,000-50,999); "
@@ -126,11 +126,14 @@ def make_specs(*, models, columns, seeds, budget, overrides):
     for model in models:
         for dataset in dict.fromkeys(c.dataset for c in columns):
             cols = [c for c in columns if c.dataset == dataset]
-            evals = tuple(dict.fromkeys(evaluation_of(c) for c in cols if LAYOUT.measures(model, c)))
+            evals = tuple(dict.fromkeys(c.evaluation for c in cols if LAYOUT.measures(model, c) and applies(model, c)))
             if model in CEILINGS:
-                evals += tuple(f"recon_{evaluation_of(c)}" for c in cols if is_parzen(c) and LAYOUT.measures(model, c))
-            specs += grid("table1", models=[model], columns=cols[:1], seeds=seeds, budget=budget,
-                          overrides=overrides, evals=evals, curve=(CURVE,))
+                evals += tuple(f"recon_{c.evaluation}" for c in cols if is_parzen(c) and LAYOUT.measures(model, c))
+            cls = get_model(model).cls
+            one = getattr(cls, "one_trial", False)  # the same centres from any seed
+            learns = getattr(cls, "learns", True)  # a sanity row has no learning curve
+            specs += grid("table1", models=[model], columns=cols[:1], seeds=1 if one else seeds, budget=budget,
+                          overrides=overrides, evals=evals, curve=(CURVE,) if learns else ())
     return specs
 
 
@@ -152,8 +155,6 @@ def add_arguments(parser) -> None:
                              "a number larger than the validation split is an error)")
     parser.add_argument("--sigma-grid", default=SIGMA_GRID, metavar="LOW:HIGH:N", type=sigma_grid_arg,
                         help="the sigmas tried: logspace(LOW, HIGH, N); write --sigma-grid=-2:0:20 (the value starts with -)")
-    parser.add_argument("--no-sanity", action="store_true",
-                        help="skip the sanity rows (training images, k-means centroids as centres)")
 
 
 def sigma_grid_arg(text: str) -> str:
@@ -193,7 +194,7 @@ def ceiling_rows(args, columns, specs) -> list[dict]:
     evaluation (a run's time counts once, in its own row)."""
     rows = []
     for model in CEILINGS:
-        ceiling = tuple(dataclasses.replace(c, metric=f"recon_{c.metric}",
+        ceiling = tuple(dataclasses.replace(c, metric=f"recon_{c.metric}", evaluation=f"recon_{c.evaluation}",
                                             details=tuple(dataclasses.replace(d, metric=f"recon_{d.metric}")
                                                           for d in c.details)) for c in columns if is_parzen(c))
         for row in load_rows([s for s in specs if s.row == model], args.runs_dir, ceiling, LAYOUT.metric):
@@ -203,42 +204,7 @@ def ceiling_rows(args, columns, specs) -> list[dict]:
 
 
 def extra_rows(args, columns, specs) -> list[dict]:
-    return ([] if args.no_sanity else sanity_rows(args, columns)) + ceiling_rows(args, columns, specs)
-
-
-def sanity_rows(args, columns) -> list[dict]:
-    """The sanity rows' cells, each cached as JSON under <runs>/sanity/ (k-means takes minutes).
-    A column of N samples gets N centres (as Parzen centres, or as the set whose FID, KID,
-    precision and recall are measured), where the training set has that many images."""
-    rows = []
-    device = default_device()
-    load = functools.cache(lambda name: load_dataset(name, args.data_dir))  # once per dataset, not per column
-    made = functools.cache(lambda kind, dataset, n, seed: centres(kind, load(dataset), n, seed))  # once, any column
-    for col in columns:
-        data = load(col.dataset)
-        evaluation = evaluation_of(col)
-        n = int(evaluation.partition("@")[2].split(",")[0])
-        if n > len(data.x_train):
-            continue  # "n/a": no 10 million training images
-        for kind in SANITY:
-            for trial in range(1 if kind == "training_images" else args.seeds):
-                seed = derive_seed("sanity", kind, col.dataset, trial)
-                cache = args.runs_dir / "sanity" / f"{kind}-{col.dataset}-{evaluation}-trial{trial}.json"
-                if cache.exists():
-                    metrics = json.loads(cache.read_text())
-                else:
-                    print(f"sanity row: {kind} on {col.dataset}, trial {trial}: {evaluation}", file=sys.stderr)
-                    images = made(kind, col.dataset, n, seed)
-                    if is_parzen(col):
-                        metrics = parzen_of_centres([images], data, device, args.parzen_valid, args.sigma_grid)
-                    else:
-                        ctx = EvalContext(data=data, device=device, seed=seed, cache=args.runs_dir / "cache")
-                        metrics = quality_of_images(evaluation.partition("@")[0], images, ctx)
-                    io.write_json(cache, metrics)
-                rows.append({"model": kind, "column": col.title, "trial": trial, "state": "done", "reason": "",
-                             "value": metrics.get(col.metric), "wall_time_s": 0.0,
-                             "details": {d.metric: metrics.get(d.metric) for d in col.details}, "counts_run": False})
-    return rows
+    return ceiling_rows(args, columns, specs)
 
 
 def rankings(summary, layout) -> list[str]:

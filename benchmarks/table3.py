@@ -60,8 +60,6 @@ def layout_for(clusters) -> TableLayout:
     )
 
 
-LAYOUT = layout_for(PAPER_CLUSTERS + EXTRA_CLUSTERS)
-
 
 def make_specs(*, models, columns, seeds, budget, overrides):
     specs = []
@@ -84,15 +82,20 @@ def add_arguments(parser) -> None:
                         default=list(PAPER_CLUSTERS + EXTRA_CLUSTERS), help="the Ks, one row each")
 
 
+def benchmark(clusters: tuple[int, ...]) -> Benchmark:
+    return Benchmark(prog="benchmarks.table3", description=__doc__, layout=layout_for(clusters), make_specs=make_specs,
+                     synthetic_columns=SYNTHETIC_COLUMNS, add_arguments=add_arguments)
+
+
+BENCHMARK = benchmark(PAPER_CLUSTERS + EXTRA_CLUSTERS)
+
+
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     # the rows follow --clusters, so it is read before the layout the shared CLI gets is built
     pre = OneLineParser(prog="benchmarks.table3", add_help=False)
     add_arguments(pre)
-    clusters = tuple(dict.fromkeys(pre.parse_known_args(argv)[0].clusters))
-    return benchmark_main(argv, Benchmark(
-        prog="benchmarks.table3", description=__doc__, layout=layout_for(clusters), make_specs=make_specs,
-        synthetic_columns=SYNTHETIC_COLUMNS, add_arguments=add_arguments))
+    return benchmark_main(argv, benchmark(tuple(dict.fromkeys(pre.parse_known_args(argv)[0].clusters))))
 
 
 if __name__ == "__main__":

@@ -86,7 +86,7 @@ def test_the_long_curve_command_end_to_end(tmp_path):
 
 
 def test_table1_draws_its_curves(tmp_path):
-    ran = run_cli("benchmarks.table1", *smoke_args(tmp_path, "--seeds", "1", "--models", "vae", "gan", "--no-sanity"))
+    ran = run_cli("benchmarks.table1", *smoke_args(tmp_path, "--seeds", "1", "--models", "vae", "gan"))
     assert ran.returncode == 0, ran.stderr
     image = matplotlib.image.imread(tmp_path / "results" / "figures" / "curves_table1.png")
     assert image.shape[0] > 100 and image[:, :, :3].std() > 0.05

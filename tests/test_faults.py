@@ -5,6 +5,7 @@ Every fault is injected into a copy of one finished smoke table; the promise eac
 no traceback, the damaged file named, nothing finished lost, and the numbers after recovery equal
 the undamaged run's.
 """
+import dataclasses
 import errno
 import hashlib
 import json
@@ -40,8 +41,8 @@ def root(finished, tmp_path):
 
 
 def run_dirs(root):
-    """The run directories (not `cache/` or `sanity/`, which sit beside them)."""
-    return sorted(p for p in (root / "runs").iterdir() if p.is_dir() and p.name not in ("cache", "sanity"))
+    """The run directories (not `cache/`, which sits beside them)."""
+    return sorted(p for p in (root / "runs").iterdir() if p.is_dir() and p.name != "cache")
 
 
 def spec_of(run_dir) -> JobSpec:
@@ -172,7 +173,7 @@ def test_a_damaged_checkpoint_of_a_finished_run_fails_its_figure_in_one_line(tmp
 
 @pytest.mark.parametrize("kind", CHECKPOINT_DAMAGES)
 def test_a_later_evaluation_of_a_damaged_checkpoint_keeps_its_cause(tmp_path, kind):
-    base = ["--seeds", "1", "--models", "vae", "--no-sanity"]
+    base = ["--seeds", "1", "--models", "vae"]
     first = run_cli("benchmarks.table1", *smoke_args(tmp_path, *base, "--samples", "100"))
     assert first.returncode == 0, first.stderr
     [run] = run_dirs(tmp_path)
@@ -228,8 +229,9 @@ def test_a_full_results_disk_keeps_the_old_table(root, monkeypatch):
 # -- numbers that are not numbers ---------------------------------------------------------------
 
 def test_a_nan_evaluation_fails_the_run_instead_of_counting(root, monkeypatch):
-    monkeypatch.setitem(aae.eval.EVALUATORS, "classification",
-                        lambda model, ctx: {"test_error": math.nan, "valid_error": 1.0})
+    nan = dataclasses.replace(aae.eval.EVALUATIONS["classification"],
+                              run=lambda model, ctx: {"test_error": math.nan, "valid_error": 1.0})
+    monkeypatch.setitem(aae.eval.EVALUATIONS, "classification", nan)
     ran = table(root, "--set", "epochs=2")
     assert ran.returncode == 0, ran.stderr
     md = (root / "results" / "table2.md").read_text()

@@ -9,8 +9,8 @@ from tests.conftest import run_cli, run_process, smoke_args
 
 
 def run_dirs(root):
-    """The run directories (not `cache/` or `sanity/`, which sit beside them)."""
-    return sorted(p for p in (root / "runs").iterdir() if p.is_dir() and p.name not in ("cache", "sanity"))
+    """The run directories (not `cache/`, which sits beside them)."""
+    return sorted(p for p in (root / "runs").iterdir() if p.is_dir() and p.name != "cache")
 
 
 @pytest.mark.parametrize("kill_after", [2, pytest.param(1, marks=pytest.mark.slow), pytest.param(3, marks=pytest.mark.slow)])

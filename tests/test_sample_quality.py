@@ -6,8 +6,9 @@ from aae.data import load_dataset
 from aae.errors import UserError
 from aae.eval import EvalContext, evaluate
 from aae.eval import features as feature_module
+from aae.eval import quality as quality_module
 from aae.eval.features import feature_network, train_feature_net
-from aae.eval.quality import fid, kid, prdc, quality_of_images
+from aae.eval.quality import fid, kid, prdc, quality_of_features, scaled_features
 
 
 def gaussian_features(n=2000, d=16, seed=0):
@@ -48,10 +49,11 @@ def test_a_set_of_a_few_classes_has_high_precision_and_low_recall(synthetic_ctx)
     data = synthetic_ctx.data
     test = data.floats("test")
     few = test[torch.as_tensor(data.y_test) < 3]
-    out = quality_of_images("prdc", few, synthetic_ctx)
+    out = quality_of_features("prdc", scaled_features(few, synthetic_ctx), synthetic_ctx)
     key = f"prdc@{len(few)}"
     assert out[f"{key}_precision"] > 0.9 and out[f"{key}_recall"] < 0.5
-    everything = quality_of_images("prdc", data.floats("train")[-len(test):], synthetic_ctx)
+    everything = quality_of_features("prdc", scaled_features(data.floats("train")[-len(test):], synthetic_ctx),
+                                     synthetic_ctx)
     assert everything[f"prdc@{len(test)}_recall"] > 0.8
 
 
@@ -82,12 +84,39 @@ def test_the_feature_network_is_trained_once_deterministically_and_checked(synth
     weights.unlink()  # the other tests of this module train it again
 
 
-def test_sample_quality_evaluations_score_a_model_and_the_same_samples_later(synthetic_ctx):
-    class Copier:  # "samples" = training images, drawn by the generator it is given
-        def sample(self, n, generator):
-            x = synthetic_ctx.data.floats("train")
-            return x[torch.randint(len(x), (n,), generator=generator)]
+def fresh(ctx: EvalContext) -> EvalContext:
+    """The same run's context in a later process: nothing memoised."""
+    return EvalContext(data=ctx.data, device=ctx.device, seed=ctx.seed, cache=ctx.cache)
 
-    first = evaluate("fid@100", Copier(), synthetic_ctx)
-    assert set(first) == {"fid@100"} and first == evaluate("fid@100", Copier(), synthetic_ctx)
-    assert set(evaluate("kid@100", Copier(), synthetic_ctx)) == {"kid@100", "kid@100_sd"}
+
+class Copier:  # "samples" = training images, drawn by the generator it is given; counts its calls
+    def __init__(self, data):
+        self.data, self.calls = data, 0
+
+    def sample(self, n, generator):
+        self.calls += 1
+        x = self.data.floats("train")
+        return x[torch.randint(len(x), (n,), generator=generator)]
+
+
+def test_sample_quality_evaluations_score_a_model_and_the_same_samples_later(synthetic_ctx):
+    data = synthetic_ctx.data
+    first = evaluate("fid@100", Copier(data), fresh(synthetic_ctx))
+    assert set(first) == {"fid@100"} and first == evaluate("fid@100", Copier(data), fresh(synthetic_ctx))
+    assert set(evaluate("kid@100", Copier(data), fresh(synthetic_ctx))) == {"kid@100", "kid@100_sd"}
+
+
+def test_fid_kid_and_prdc_of_one_scoring_draw_and_feature_the_samples_once(synthetic_ctx, monkeypatch):
+    data, names = synthetic_ctx.data, ("fid@100", "kid@100", "prdc@100")
+    apart = {}
+    for name in names:  # each in its own scoring, as before the memo
+        apart.update(evaluate(name, Copier(data), fresh(synthetic_ctx)))
+    featured = []
+    monkeypatch.setattr(quality_module, "features_of",
+                        lambda net, x: featured.append(len(x)) or feature_module.features_of(net, x))
+    model, ctx = Copier(data), fresh(synthetic_ctx)
+    together = {}
+    for name in names:
+        together.update(evaluate(name, model, ctx))
+    assert model.calls == 1 and featured == [100]
+    assert together == apart  # the same samples, so the same numbers

@@ -31,14 +31,14 @@ def test_table1_then_more_samples_scores_the_same_runs_without_training(tmp_path
     assert cell(table, "Training images \\(last N\\) ‡", "synthetic (300)").group(2) == "1"  # deterministic
     assert "| DBN " in table and "paper only" in table
     checkpoints = {p: p.stat().st_mtime_ns for p in (tmp_path / "runs").glob("*/checkpoint.pt")}
-    assert len(checkpoints) == 4
+    assert len(checkpoints) == 6  # four models and the two sanity rows, each through the run store
 
     more = run_cli("benchmarks.table1", *smoke_args(tmp_path, "--seeds", "1", "--samples", "300", "400"))
     assert more.returncode == 0, more.stderr
-    assert "4 runs: 0 already finished, 4 to run (4 trained, to evaluate)" in more.stderr
+    assert "6 runs: 0 already finished, 6 to run (6 trained, to evaluate)" in more.stderr
     assert {p: p.stat().st_mtime_ns for p in checkpoints} == checkpoints  # scored, not trained again
     table = (tmp_path / "results" / "table1.md").read_text()
-    for row in ROWS[:4]:
+    for row in ROWS[:6]:
         assert cell(table, row, "synthetic (300)") and cell(table, row, "synthetic (400)")
 
 

@@ -7,21 +7,23 @@ another name (10M samples) without training again.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import inspect
+import typing
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import torch
 
 from aae.errors import UserError
 from aae.eval.classification import error_rate, probabilities
-from aae.eval.clustering import clustering_metrics
-from aae.eval.quality import model_samples, quality_of_images
+from aae.eval.clustering import CLUSTERING_KEYS, clustering_metrics
+from aae.eval.quality import KEY_SUFFIXES, model_features, quality_keys, quality_of_features
+from aae.eval.sampling import SAMPLE_BLOCK, sample_blocks
 from aae.eval.parzen import SIGMA_GRID, parzen_evaluate, sigma_grid  # noqa: F401  (sigma_grid: re-exported)
 from aae.seeds import derive_seed
 
 PARZEN_VALID = 1000  # validation images that choose sigma (PAPER.md)
-SAMPLE_BLOCK = 10_000  # model samples drawn, scored and dropped at a time: memory stays bounded
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,9 @@ class EvalContext:
     device: Any
     seed: int
     cache: Path | None = None
+    # what one scoring of one model computes once for several evaluations (the features of its
+    # 10K samples, which FID, KID and precision/recall all read); never saved
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 def classification(model, ctx: EvalContext) -> dict[str, float]:
@@ -72,7 +77,7 @@ def parzen(model, ctx: EvalContext, samples: int, valid: int = PARZEN_VALID, gri
     sample(): `check_capabilities` made sure before anything was launched)."""
     def blocks():  # the same samples each call: the evaluation reads them twice (valid, then test images)
         generator = torch.Generator().manual_seed(derive_seed(ctx.seed, "parzen samples"))
-        return (model.sample(min(SAMPLE_BLOCK, samples - i), generator) for i in range(0, samples, SAMPLE_BLOCK))
+        return sample_blocks(model, samples, generator)
 
     return parzen_of_centres(blocks, ctx.data, ctx.device, valid, grid)
 
@@ -105,10 +110,10 @@ def parzen_valid(model, ctx: EvalContext, samples: int = 1000) -> dict[str, floa
 
 def _sample_quality(kind: str):
     def evaluation(model, ctx: EvalContext, samples: int = 10_000) -> dict[str, float]:
-        return quality_of_images(kind, model_samples(model, ctx, samples), ctx)
+        return quality_of_features(kind, model_features(model, ctx, samples), ctx)
 
     evaluation.__doc__ = (f"{kind} of `samples` model samples against the test images, on the feature "
-                          "network's features (aae/eval/quality.py names the keys).")
+                          "network's features (aae/eval/quality.py).")
     return evaluation
 
 
@@ -120,39 +125,95 @@ def clustering(model, ctx: EvalContext) -> dict[str, float]:
     return clustering_metrics(q["valid"], data.y_valid, q["test"], data.y_test, data.n_classes)
 
 
-EVALUATORS = {"classification": classification, "parzen": parzen, "clustering": clustering, "valid_error": valid_error,
-              "parzen_valid": parzen_valid, "recon_parzen": recon_parzen,
-              **{kind: _sample_quality(kind) for kind in ("fid", "kid", "prdc")}}
-CURVE_EVALUATORS = ("valid_error", "parzen_valid")  # those that read no test image: the only ones allowed per epoch
-# what each evaluation calls on a model, checked for every spec before anything is launched
-NEEDS = {"classification": "predict_proba", "valid_error": "predict_proba", "clustering": "predict_proba",
-         "parzen": "sample", "parzen_valid": "sample", "recon_parzen": "reconstruct",
-         "fid": "sample", "kid": "sample", "prdc": "sample"}
+def parzen_keys(samples: int, valid: int = PARZEN_VALID, grid: str = SIGMA_GRID) -> tuple[str, ...]:
+    key = parzen_name(samples, valid, grid)
+    return f"{key}_ll", f"{key}_se", f"{key}_sigma"
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """An evaluation by name: the function (model, ctx, **arguments) -> metrics, whose typed
+    parameters are the arguments a name may give after "@"; the model method it calls (checked for
+    every spec before anything is launched); the metric keys it returns for given arguments (it
+    may return no other); whether it reads validation images only, so may run after every epoch."""
+
+    run: Callable[..., dict[str, float]]
+    needs: str
+    keys: Callable[..., tuple[str, ...]]
+    curve: bool = False
+
+
+EVALUATIONS = {
+    "classification": Evaluation(classification, "predict_proba", lambda: ("valid_error", "test_error")),
+    "valid_error": Evaluation(valid_error, "predict_proba", lambda: ("valid_error",), curve=True),
+    "clustering": Evaluation(clustering, "predict_proba", lambda: CLUSTERING_KEYS),
+    "parzen": Evaluation(parzen, "sample", parzen_keys),
+    "parzen_valid": Evaluation(parzen_valid, "sample", lambda samples: ("valid_ll",), curve=True),
+    "recon_parzen": Evaluation(recon_parzen, "reconstruct",
+                               lambda **args: tuple(f"recon_{k}" for k in parzen_keys(**args))),
+    **{kind: Evaluation(_sample_quality(kind), "sample", lambda samples, kind=kind: quality_keys(kind, samples))
+       for kind in KEY_SUFFIXES},
+}
+
+
+def parse(name: str) -> tuple[Evaluation, dict[str, Any]]:
+    """"parzen@10000,valid=2000,grid=-2:0:20" -> (the parzen Evaluation, every argument with its
+    default filled in and converted to its parameter's type); a one-line UserError otherwise."""
+    base, _, args = name.partition("@")
+    if base not in EVALUATIONS:
+        raise UserError(f"unknown evaluation {base!r}; known: {', '.join(EVALUATIONS)}")
+    evaluation = EVALUATIONS[base]
+    signature = inspect.signature(evaluation.run)
+    params = list(signature.parameters.values())[2:]  # after (model, ctx)
+    types = typing.get_type_hints(evaluation.run)
+    given: dict[str, Any] = {}
+    for part in filter(None, args.split(",")):
+        key, sep, value = part.partition("=")
+        if not sep:  # positional: before any keyword, in the parameters' order
+            if len(given) >= len(params) or any(k != p.name for k, p in zip(given, params)):
+                raise UserError(f"bad evaluation {name!r}: too many arguments after '@'")
+            key, value = params[len(given)].name, part
+        if key not in signature.parameters or key in ("model", "ctx"):
+            raise UserError(f"bad evaluation {name!r}: {base} has no argument {key!r}; "
+                            f"it takes {', '.join(p.name for p in params) or 'none'}")
+        try:
+            given[key] = types[key](value)
+        except ValueError:
+            raise UserError(f"bad evaluation {name!r}: {key} must be {types[key].__name__}, like "
+                            f"parzen@10000") from None
+    missing = [p.name for p in params if p.default is inspect.Parameter.empty and p.name not in given]
+    if missing:
+        raise UserError(f"bad evaluation {name!r}: give {', '.join(missing)} after '@', like parzen@10000")
+    bound = signature.bind_partial(None, None, **given)
+    bound.apply_defaults()
+    return evaluation, {k: v for k, v in bound.arguments.items() if k not in ("model", "ctx")}
+
+
+def metric_keys(name: str) -> tuple[str, ...]:
+    """The metric keys the named evaluation returns (its record's keys): "parzen@10000" ->
+    ("parzen@10000_ll", "parzen@10000_se", "parzen@10000_sigma")."""
+    evaluation, args = parse(name)
+    return evaluation.keys(**args)
+
+
+def is_curve(name: str) -> bool:
+    """Reads no test image: may score the model after every epoch (a learning curve)."""
+    return parse(name)[0].curve
 
 
 def check_capabilities(model: str, model_cls: type, names) -> None:
     """A one-line UserError if the model cannot run one of the named evaluations."""
     for name in names:
-        base = name.partition("@")[0]
-        if base not in EVALUATORS:
-            raise UserError(f"unknown evaluation {base!r}; known: {', '.join(EVALUATORS)}")
-        if not hasattr(model_cls, NEEDS[base]):
-            raise UserError(f"{model} cannot be scored by {name}: it has no {NEEDS[base]}()")
+        needs = parse(name)[0].needs
+        if not hasattr(model_cls, needs):
+            raise UserError(f"{model} cannot be scored by {name}: it has no {needs}()")
 
 
 def evaluate(name: str, model, ctx: EvalContext) -> dict[str, float]:
     """Run the evaluation a name describes, e.g. "parzen@10000,valid=1000"."""
-    base, _, args = name.partition("@")
-    if base not in EVALUATORS:
-        raise UserError(f"unknown evaluation {base!r}; known: {', '.join(EVALUATORS)}")
-    positional, keywords = [], {}
-    try:
-        for part in filter(None, args.split(",")):
-            key, sep, value = part.partition("=")
-            if sep:
-                keywords[key] = value if key == "grid" else int(value)
-            else:
-                positional.append(int(part))
-    except ValueError:
-        raise UserError(f"bad evaluation {name!r}: arguments after '@' are integers, like parzen@10000") from None
-    return EVALUATORS[base](model, ctx, *positional, **keywords)
+    evaluation, args = parse(name)
+    metrics = evaluation.run(model, ctx, **args)
+    stray = set(metrics) - set(evaluation.keys(**args))
+    if stray:  # the keys are the evaluation's to declare: a table's column reads one of them
+        raise RuntimeError(f"{name} returned metrics it does not declare: {', '.join(sorted(stray))}")
+    return metrics

@@ -35,6 +35,10 @@ def matched_accuracy(assigned: np.ndarray, y: np.ndarray) -> float:
     return 100.0 * float(table[rows, cols].sum()) / len(y)
 
 
+# what clustering_metrics returns; matched accuracy only where there are as many clusters as classes
+CLUSTERING_KEYS = ("cluster_error", "nmi", "empty_clusters", "matched_accuracy")
+
+
 def clustering_metrics(q_valid: np.ndarray, y_valid: np.ndarray, q_test: np.ndarray, y_test: np.ndarray,
                        n_classes: int) -> dict[str, float]:
     k = q_test.shape[1]

@@ -22,6 +22,7 @@ import torch
 from torch import nn
 
 from aae.eval.features import feature_network, features_of
+from aae.eval.sampling import sample_blocks
 from aae.seeds import derive_seed
 
 NEAREST_K = 5  # prdc's k: Naeem et al.'s default
@@ -88,12 +89,26 @@ def reference(ctx) -> tuple:
     return _REFERENCE[key]
 
 
-def quality_of_images(kind: str, images: torch.Tensor, ctx) -> dict[str, float]:
-    """One of the metrics ("fid", "kid", "prdc") of a set of images (model samples, or a sanity
-    row's centres) against the test images."""
-    net, real, scale = reference(ctx)
-    fake = features_of(net, images) / scale
-    key = f"{kind}@{len(images)}"
+def scaled_features(images: torch.Tensor, ctx) -> torch.Tensor:
+    """A set of images (model samples, or a sanity row's centres) as the metrics read it: the
+    feature network's features, divided by the test features' scale."""
+    net, _, scale = reference(ctx)
+    return features_of(net, images) / scale
+
+
+# each metric's keys, after "<kind>@<N>"
+KEY_SUFFIXES = {"fid": ("",), "kid": ("", "_sd"), "prdc": ("_precision", "_recall", "_density", "_coverage")}
+
+
+def quality_keys(kind: str, n: int) -> tuple[str, ...]:
+    return tuple(f"{kind}@{n}{suffix}" for suffix in KEY_SUFFIXES[kind])
+
+
+def quality_of_features(kind: str, fake: torch.Tensor, ctx) -> dict[str, float]:
+    """One of the metrics ("fid", "kid", "prdc") of a set's scaled features against the test
+    images'; its keys are `quality_keys(kind, len(fake))`."""
+    _, real, _ = reference(ctx)
+    key = f"{kind}@{len(fake)}"
     if kind == "fid":
         return {key: fid(real, fake)}
     if kind == "kid":
@@ -104,7 +119,12 @@ def quality_of_images(kind: str, images: torch.Tensor, ctx) -> dict[str, float]:
     raise ValueError(f"unknown sample-quality metric {kind!r}")
 
 
-def model_samples(model, ctx, n: int) -> torch.Tensor:
-    """n samples of the model, the same ones for every metric and every later evaluation."""
-    generator = torch.Generator().manual_seed(derive_seed(ctx.seed, "quality samples"))
-    return torch.cat([model.sample(min(10_000, n - i), generator).cpu() for i in range(0, n, 10_000)])
+def model_features(model, ctx, n: int) -> torch.Tensor:
+    """The scaled features of n samples of the model: the same samples for every metric and every
+    later evaluation (drawn from the run's seed), drawn and featured once per scoring (ctx.memo)."""
+    key = ("quality features", n)
+    if key not in ctx.memo:
+        generator = torch.Generator().manual_seed(derive_seed(ctx.seed, "quality samples"))
+        samples = torch.cat([block.cpu() for block in sample_blocks(model, n, generator)])
+        ctx.memo[key] = scaled_features(samples, ctx)
+    return ctx.memo[key]

@@ -34,9 +34,10 @@ class Model:
     optimizers: dict[str, torch.optim.Optimizer]
 
     def set_training_images(self, x: torch.Tensor) -> None:
-        """Called by the training loop before the first update (and again on resume) with every
-        training image, for a model that derives something from the whole set at once (GMMN+AE
-        encodes it once for its generator stage). Most models read only their minibatches."""
+        """Called by the training loop before the first update (and again on resume, and when a
+        finished model is loaded to be scored or drawn) with every training image, for a model that
+        derives something from the whole set at once (GMMN+AE encodes it once for its generator
+        stage; the sanity rows make their centres of it). Most models read only their minibatches."""
 
     def update(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor | float]:
         """One minibatch through the paper's phases; returns each loss, detached (0-d tensors on
