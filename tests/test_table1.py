@@ -122,8 +122,9 @@ def test_the_reconstruction_ceiling_of_a_perfect_autoencoder_is_the_training_ima
     import torch
 
     from aae.data import load_dataset
-    from aae.eval import EvalContext, evaluate, parzen_of_centres
-    from aae.eval.sanity import last_training_images
+    from aae.eval import EvalContext, evaluate
+    from aae.models.base import DataInfo
+    from aae.registry import config_for, get_model
 
     class Identity:
         def reconstruct(self, x):
@@ -132,6 +133,8 @@ def test_the_reconstruction_ceiling_of_a_perfect_autoencoder_is_the_training_ima
     data = load_dataset("synthetic")
     ctx = EvalContext(data=data, device=torch.device("cpu"), seed=0)
     ceiling = evaluate("recon_parzen@300", Identity(), ctx)
-    sanity = parzen_of_centres([last_training_images(data, 300)], data, "cpu")
+    row = get_model("training_images").cls(config_for("training_images", "cpu"), DataInfo(784, 10, 600, 0))
+    row.set_training_images(data.floats("train"))
+    sanity = evaluate("parzen@300", row, ctx)
     assert ceiling == {f"recon_{k}": v for k, v in sanity.items()}
     assert set(ceiling) == {"recon_parzen@300_ll", "recon_parzen@300_se", "recon_parzen@300_sigma"}
