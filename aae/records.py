@@ -53,6 +53,9 @@ class StoredRun:
     def eval_errors(self) -> dict:
         return self.entry.get("eval_errors", {})
 
+    def history(self) -> list[dict]:
+        return self.entry.get("history", [])
+
 
 class StoredRuns:
     """Opens runs from a records file instead of a runs directory (`load_rows(open_run=...)`)."""

@@ -17,6 +17,7 @@ import shlex
 import sys
 import time
 from datetime import datetime, timezone
+from pathlib import Path
 
 import matplotlib
 
@@ -28,6 +29,7 @@ from aae import io  # noqa: E402
 from aae.cli import _common_parser, guarded, positive_int, prepare_figure_run  # noqa: E402
 from aae.errors import UserError  # noqa: E402
 from aae.provenance import git_sha  # noqa: E402
+from aae.records import StoredRuns, export, records_path  # noqa: E402
 from aae.runs import RunDir, histories  # noqa: E402
 from benchmarks import table2  # noqa: E402
 from benchmarks.learning_curves import PLAIN_NUMBERS  # noqa: E402
@@ -41,6 +43,10 @@ def milestones(last: int) -> list[int]:
     return [*marks, last]
 
 
+def curve_name(args) -> str:
+    return f"curve_long_{args.dataset}{args.setting}" + ("" if args.budget == "cpu" else f"_{args.budget}")
+
+
 def long_curve(args) -> int:
     started = time.time()
     columns = table2.SYNTHETIC_COLUMNS if args.dataset == "synthetic" else table2.COLUMNS
@@ -50,6 +56,8 @@ def long_curve(args) -> int:
                         f"{', '.join(f'{c.dataset} {c.setting}' for c in columns)}")
     if args.model not in table2.LAYOUT.measured:
         raise UserError(f"model {args.model!r} has no row in table2; its rows: {', '.join(table2.LAYOUT.measured)}")
+    name = curve_name(args)
+    records = args.records_from or records_path(args.results_dir, name)
     specs, finished_before = [], []
 
     def build():  # called before anything is trained
@@ -59,17 +67,28 @@ def long_curve(args) -> int:
         finished_before.extend(RunDir(args.runs_dir, s).is_complete() for s in made)
         return made
 
-    prepare_figure_run(args, build)
-    [spec] = specs
-    status = RunDir(args.runs_dir, spec).status()
+    if args.from_records:  # the committed run, without runs/: the same page but for its date
+        stored = StoredRuns(records)
+        [spec] = build()
+        run = stored(args.runs_dir, spec)
+        rows = [r for r in (run.history() or []) if "valid_error" in r] if run.status()["state"] == "done" else None
+        header = stored.meta["header"]
+    else:
+        prepare_figure_run(args, build)
+        [spec] = specs
+        run = RunDir(args.runs_dir, spec)
+        rows = histories(specs, args.runs_dir, "valid_error").get(spec)
+    status = run.status()
     if status["state"] != "done":
         raise UserError(f"{spec.describe()} did not finish: {status.get('reason', status['state'])}")
-    rows = histories(specs, args.runs_dir, "valid_error").get(spec)
-    if rows is None:
+    if not rows:
         raise UserError(f"{spec.describe()} recorded no validation curve (trained before curves existed?): "
                         f"delete {RunDir(args.runs_dir, spec).path} to train it again")
-    record = RunDir(args.runs_dir, spec).read_record()
-    name = f"curve_long_{args.dataset}{args.setting}" + ("" if args.budget == "cpu" else f"_{args.budget}")
+    record = run.read_record()
+    if not args.from_records:
+        header = {"command": f"`python -m benchmarks.curves {shlex.join(args.argv)}`", "git sha": git_sha(),
+                  "wall time": f"{(time.time() - started) / 60:.1f} min"
+                  + (" (the run had finished before it: drawn again, not trained)" if all(finished_before) else "")}
     title = f"{table2.LAYOUT.measured[args.model]}, {col.title}, budget {args.budget}" + \
         (f" with {' '.join(args.overrides)}" if args.overrides else "") + ", trial 0"
 
@@ -94,18 +113,20 @@ def long_curve(args) -> int:
                      floatfmt=".3g")
     text = "\n".join([
         f"# Learning curve: {title}", "",
-        f"- command: `python -m benchmarks.curves {shlex.join(args.argv)}`",
-        f"- git sha: {git_sha()}", f"- date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}",
+        f"- command: {header['command']}",
+        f"- git sha: {header['git sha']}", f"- date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}",
         f"- training: {per_epoch:.1f} s per epoch ({record['train_wall_time_s'] / 60:.1f} min in all, "
-        f"threads {record.get('threads')}); this command's wall time {(time.time() - started) / 60:.1f} min"
-        + (" (the run had finished before it: drawn again, not trained)" if all(finished_before) else ""),
+        f"threads {record.get('threads')}); this command's wall time {header['wall time']}",
         f"- lowest validation error: {best['valid_error']:.2f}% after epoch {best['epoch']}",
         f"- final test error: {record['metrics']['test_error']:.2f}% (read once, after the last epoch); "
         f"validation error {record['metrics']['valid_error']:.2f}%",
-        f"- settings: {', '.join(f'{k}={v}' for k, v in record['spec']['config'].items())}", "",
+        f"- settings: {', '.join(f'{k}={v}' for k, v in record['spec']['config'].items())}",
+        f"- records: results/records/{name}.jsonl (`--from-records` redraws this page from them alone)", "",
         table, "", f"Figure: figures/{name}.png", ""])
     out = args.results_dir / f"{name}.md"
     io.write_text(out, text)
+    if not args.from_records:
+        export(records, [spec], args.runs_dir, {"header": header, "argv": args.argv, "module": "benchmarks.curves"})
     print(text)
     print(f"wrote {out} and {figure}", file=sys.stderr)
     return 0
@@ -119,6 +140,10 @@ def main(argv=None) -> int:
                    help="synthetic = a tiny stand-in, for tests")
     p.add_argument("--setting", default="100", help="labelled images: 100, 1000 or all")
     p.add_argument("--epochs", type=positive_int, default=100, help="epochs to train (the budget's other settings stay)")
+    p.add_argument("--from-records", action="store_true",
+                   help="train nothing, read no run directory: redraw from the committed records "
+                        "(results/records/curve_long_<...>.jsonl, or --records-from)")
+    p.add_argument("--records-from", type=Path, metavar="FILE", help="the records file --from-records reads")
     args = p.parse_args(argv)
     args.argv = argv
     return guarded(p.prog, lambda: long_curve(args))

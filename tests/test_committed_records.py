@@ -13,13 +13,15 @@ COMMITTED = sorted((RESULTS / "records").glob("*.jsonl"))
 
 
 def without_date(text: str) -> list[str]:
-    return [line for line in text.splitlines() if not line.startswith("| date ")]
+    return [line for line in text.splitlines() if not line.startswith(("| date ", "- date: "))]
 
 
 def regenerate(records: Path, out: Path):
     meta = json.loads(records.read_text().splitlines()[0])["meta"]
-    # the table's own arguments, then where to write (the runs folder it named is not read)
-    return run_cli(f"benchmarks.{records.stem}", *meta["argv"], "--from-records", "--records-from", str(records),
+    # the table's own arguments, then where to write (the runs folder it named is not read); a
+    # page that is not a table names its command (benchmarks.curves)
+    return run_cli(meta.get("module", f"benchmarks.{records.stem}"), *meta["argv"], "--from-records", "--records-from",
+                   str(records),
                    "--results-dir", str(out), "--runs-dir", str(out / "runs"))
 
 
