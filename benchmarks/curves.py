@@ -47,8 +47,7 @@ def curve_name(args) -> str:
     return f"curve_long_{args.dataset}{args.setting}" + ("" if args.budget == "cpu" else f"_{args.budget}")
 
 
-def long_curve(args) -> int:
-    started = time.time()
+def the_column(args):
     columns = table2.SYNTHETIC_COLUMNS if args.dataset == "synthetic" else table2.COLUMNS
     col = next((c for c in columns if (c.dataset, c.setting) == (args.dataset, args.setting)), None)
     if col is None:
@@ -56,8 +55,12 @@ def long_curve(args) -> int:
                         f"{', '.join(f'{c.dataset} {c.setting}' for c in columns)}")
     if args.model not in table2.LAYOUT.measured:
         raise UserError(f"model {args.model!r} has no row in table2; its rows: {', '.join(table2.LAYOUT.measured)}")
-    name = curve_name(args)
-    records = args.records_from or records_path(args.results_dir, name)
+    return col
+
+
+def finished_run(args, col, records: Path, started: float):
+    """(spec, record, the validation curve's rows, the page's header): from the committed records
+    with --from-records, else from the run directory, training the run first if need be."""
     specs, finished_before = [], []
 
     def build():  # called before anything is trained
@@ -71,27 +74,26 @@ def long_curve(args) -> int:
         stored = StoredRuns(records)
         [spec] = build()
         run = stored(args.runs_dir, spec)
-        rows = [r for r in (run.history() or []) if "valid_error" in r] if run.status()["state"] == "done" else None
+        rows = [r for r in run.history() if "valid_error" in r] if run.status()["state"] == "done" else None
         header = stored.meta["header"]
     else:
         prepare_figure_run(args, build)
         [spec] = specs
         run = RunDir(args.runs_dir, spec)
         rows = histories(specs, args.runs_dir, "valid_error").get(spec)
+        header = {"command": f"`python -m benchmarks.curves {shlex.join(args.argv)}`", "git sha": git_sha(),
+                  "wall time": f"{(time.time() - started) / 60:.1f} min"
+                  + (" (the run had finished before it: drawn again, not trained)" if all(finished_before) else "")}
     status = run.status()
     if status["state"] != "done":
         raise UserError(f"{spec.describe()} did not finish: {status.get('reason', status['state'])}")
     if not rows:
         raise UserError(f"{spec.describe()} recorded no validation curve (trained before curves existed?): "
                         f"delete {RunDir(args.runs_dir, spec).path} to train it again")
-    record = run.read_record()
-    if not args.from_records:
-        header = {"command": f"`python -m benchmarks.curves {shlex.join(args.argv)}`", "git sha": git_sha(),
-                  "wall time": f"{(time.time() - started) / 60:.1f} min"
-                  + (" (the run had finished before it: drawn again, not trained)" if all(finished_before) else "")}
-    title = f"{table2.LAYOUT.measured[args.model]}, {col.title}, budget {args.budget}" + \
-        (f" with {' '.join(args.overrides)}" if args.overrides else "") + ", trial 0"
+    return spec, run.read_record(), rows, header
 
+
+def draw(figure: Path, rows, title: str, record) -> None:
     fig, ax = plt.subplots(figsize=(6, 3.8))
     ax.plot([r["epoch"] for r in rows], [r["valid_error"] for r in rows], marker="o", ms=2, lw=1)
     ax.set(xscale="log", yscale="log", xlabel="epoch", ylabel="validation error (%)")
@@ -101,17 +103,18 @@ def long_curve(args) -> int:
     ax.set_title(f"{title}\nfinal test error {record['metrics']['test_error']:.2f}%", fontsize=9)
     ax.grid(True, which="both", alpha=0.3)
     fig.tight_layout()
-    figure = args.results_dir / "figures" / f"{name}.png"
     io.save_figure(figure, fig)
     plt.close(fig)
 
+
+def page(name: str, title: str, header: dict, record, rows) -> str:
     per_epoch = record["train_wall_time_s"] / len(rows)
     best = min(rows, key=lambda r: r["valid_error"])
     losses = [k for k in rows[0] if k not in ("epoch", "valid_error", "loss")]  # each phase's mean loss
     table = tabulate([(m, rows[m - 1]["valid_error"], *(rows[m - 1][k] for k in losses)) for m in milestones(len(rows))],
                      headers=["epoch", "validation error (%)", *(f"{k} loss" for k in losses)], tablefmt="github",
                      floatfmt=".3g")
-    text = "\n".join([
+    return "\n".join([
         f"# Learning curve: {title}", "",
         f"- command: {header['command']}",
         f"- git sha: {header['git sha']}", f"- date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC}",
@@ -123,6 +126,19 @@ def long_curve(args) -> int:
         f"- settings: {', '.join(f'{k}={v}' for k, v in record['spec']['config'].items())}",
         f"- records: results/records/{name}.jsonl (`--from-records` redraws this page from them alone)", "",
         table, "", f"Figure: figures/{name}.png", ""])
+
+
+def long_curve(args) -> int:
+    started = time.time()
+    col = the_column(args)
+    name = curve_name(args)
+    records = args.records_from or records_path(args.results_dir, name)
+    spec, record, rows, header = finished_run(args, col, records, started)
+    title = f"{table2.LAYOUT.measured[args.model]}, {col.title}, budget {args.budget}" + \
+        (f" with {' '.join(args.overrides)}" if args.overrides else "") + ", trial 0"
+    figure = args.results_dir / "figures" / f"{name}.png"
+    draw(figure, rows, title, record)
+    text = page(name, title, header, record, rows)
     out = args.results_dir / f"{name}.md"
     io.write_text(out, text)
     if not args.from_records:
