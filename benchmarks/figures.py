@@ -79,7 +79,7 @@ def make_specs(figures, budget: str, dataset: str, overrides: list[str]) -> dict
                                    budget=budget, overrides=overrides)
         specs["9"] = {"16": spec}
     if "samples" in figures:
-        models = list(table1.LAYOUT.measured)
+        models = list(table1.MODELS)
         specs["samples"] = dict(zip(models, table1.make_specs(
             models=models, columns=[table1.parzen_column(dataset, 10_000)], seeds=1, budget=budget,
             overrides=overrides)))

@@ -121,6 +121,8 @@ LAYOUT = TableLayout(
            "N(0, 10^2 I) prior for the AAE, 15-D for the VAE (PAPER.md)."),
 )
 
+MODELS = [m for m in LAYOUT.measured if m not in SANITY]  # the rows that learn (figures draw their samples)
+
 def make_specs(*, models, columns, seeds, budget, overrides):
     specs = []
     for model in models:
