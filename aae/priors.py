@@ -60,9 +60,8 @@ def swiss_roll(n: int, labels: torch.Tensor | None = None, n_components: int = 1
     return swiss_roll_point(u)
 
 
-def gaussian_mixture_2d_log_prob(z: torch.Tensor, n_components: int = 10) -> torch.Tensor:
-    """log p(z) of `gaussian_mixture_2d` with uniform components: what a VAE with that prior
-    needs for its Monte Carlo KL term (Figure 2)."""
+def _mixture_component_log_probs(z: torch.Tensor, n_components: int = 10) -> torch.Tensor:
+    """log p(z | component k) of `gaussian_mixture_2d`, shape (n, K)."""
     k = torch.arange(n_components, device=z.device, dtype=z.dtype)
     angle = 2 * torch.pi * k / n_components
     cos, sin = angle.cos(), angle.sin()
@@ -71,5 +70,24 @@ def gaussian_mixture_2d_log_prob(z: torch.Tensor, n_components: int = 10) -> tor
     u = centred[..., 0] * cos + centred[..., 1] * sin
     v = -centred[..., 0] * sin + centred[..., 1] * cos
     scale = torch.tensor([0.5, 0.05], device=z.device, dtype=z.dtype)
-    log_comp = -0.5 * ((u / scale[0]) ** 2 + (v / scale[1]) ** 2) - scale.log().sum() - math.log(2 * math.pi)
-    return torch.logsumexp(log_comp, dim=1) - math.log(n_components)
+    return -0.5 * ((u / scale[0]) ** 2 + (v / scale[1]) ** 2) - scale.log().sum() - math.log(2 * math.pi)
+
+
+def gaussian_mixture_2d_log_prob(z: torch.Tensor, n_components: int = 10) -> torch.Tensor:
+    """log p(z) of `gaussian_mixture_2d` with uniform components: what a VAE with that prior
+    needs for its Monte Carlo KL term (Figure 2)."""
+    return torch.logsumexp(_mixture_component_log_probs(z, n_components), dim=1) - math.log(n_components)
+
+
+def mixture_part(z: torch.Tensor, n_components: int = 10) -> torch.Tensor:
+    """The component of `gaussian_mixture_2d` most likely to have drawn each point: the label
+    whose part of the label-conditioned prior it lies in (Figure 4's claim, as a number)."""
+    return _mixture_component_log_probs(z, n_components).argmax(dim=1)
+
+
+def swiss_roll_part(z: torch.Tensor, n_components: int = 10, resolution: int = 4000) -> torch.Tensor:
+    """The label owning the nearest point of the Swiss roll (label k owns u in [k/10, (k+1)/10)),
+    found on `resolution` points spread evenly in u."""
+    u = (torch.arange(resolution, dtype=z.dtype) + 0.5) / resolution
+    nearest = torch.cdist(z, swiss_roll_point(u).to(z.device)).argmin(dim=1).cpu()
+    return (u[nearest] * n_components).long().clamp(max=n_components - 1)

@@ -65,3 +65,19 @@ def test_mixture_log_density_matches_a_float64_reference_and_integrates_to_one()
     axis = torch.arange(-3.5, 3.5, step, dtype=torch.float64) + step / 2
     grid = torch.cartesian_prod(axis, axis)
     assert priors.gaussian_mixture_2d_log_prob(grid).exp().sum().item() * step ** 2 == pytest.approx(1.0, abs=1e-3)
+
+
+@pytest.mark.parametrize("prior, part, floor", [(priors.gaussian_mixture_2d, priors.mixture_part, 0.98),
+                                                (priors.swiss_roll, priors.swiss_roll_part, 0.999)])
+def test_a_label_conditioned_priors_own_draws_lie_in_their_labels_part(prior, part, floor):
+    """Figure 4's number: codes drawn by the prior itself for given labels are read back as those
+    labels (the mixture's arms overlap a little near the centre); shuffled labels score chance."""
+    g = torch.Generator().manual_seed(0)
+    labels = torch.randint(10, (5000,), generator=g)
+    z = prior(5000, labels, generator=g)
+    assert (part(z) == labels).float().mean() >= floor
+    assert abs((part(z) == labels[torch.randperm(5000, generator=g)]).float().mean() - 0.1) < 0.03
+    # the roll's parts run 0 to 9 from its centre outwards, as its decoded strip in Figure 4 does
+    if part is priors.swiss_roll_part:
+        u = (torch.arange(10) + 0.5) / 10
+        assert part(priors.swiss_roll_point(u)).tolist() == list(range(10))

@@ -59,6 +59,8 @@ def test_figures_are_drawn(tmp_path, figures, files):
         assert left.std() > 0.05 and right.std() > 0.05 and not np.allclose(left, right), name
     if "2" in figures:  # its claim as numbers, one line per prior
         assert len(re.findall(r"energy distance of the test codes .*: AAE [\d.]+, VAE [\d.]+", done.stdout)) == 2
+    if "4" in figures:
+        assert len(re.findall(r"Figure 4, .*: [\d.]+% of the [\d,]+ test codes lie in their own digit's part", done.stdout)) == 2
 
 
 def smoke_spec(model, evals):
