@@ -1,8 +1,11 @@
 """The time each of Table 1's evaluations adds to a run on MNIST: Parzen at 10K samples (the
 paper's column) beside FID, KID and precision/recall on the feature network (issue 14), measured in
-the same process, so the ratios hold on a busy machine too. Writes results/eval_time.md.
+the same process, with the ratio of each to Parzen. Writes results/eval_time.md.
 
-    python -m benchmarks.eval_time        # about 2 minutes on 2 idle cores
+    python -m benchmarks.eval_time        # about a minute on 2 idle cores
+
+Measure on an idle machine: the metrics scale differently with the threads they get (one thread
+beside two busy workers gave 3.5x Parzen for the three together, two idle threads 5.4x).
 
 The model is the AAE of the cpu budget, untrained (drawing its samples costs what a trained one's
 does). The three quality metrics are timed each in a scoring of its own, and together in one
@@ -71,8 +74,8 @@ def main(argv=None) -> int:
                        ["git sha", git_sha()], ["date", datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")],
                        ["threads", str(torch.get_num_threads())]], headers=["", ""], tablefmt="github"), "",
              tabulate(rows, headers=["Evaluation", "seconds", "/ Parzen"], tablefmt="github", disable_numparse=True), "",
-             "One measurement each, in one process: the ratios to Parzen hold on a machine shared with other "
-             "work; the seconds do only on an idle one."]
+             "One measurement each, in one process, on the threads shown; measure on an idle machine (the "
+             "metrics and Parzen scale differently with threads, so even the ratios move under contention)."]
     out = args.results_dir / "eval_time.md"
     io.write_text(out, "\n".join(lines) + "\n")
     print("\n".join(lines))
