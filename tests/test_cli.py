@@ -31,7 +31,7 @@ def run_bad(capsys, argv):
 @pytest.mark.parametrize("extra, message", [
     (["--seeds", "0"], "argument --seeds: expected a positive integer, got 0"),
     (["--seeds", "abc"], "argument --seeds: expected a positive integer, got 'abc'"),
-    (["--models", "gan9000"], "unknown model 'gan9000'; known: aae, clustering_aae, dimred_aae, gan, gmmn_ae, m2, nn_baseline, ssaae, supervised_aae, vae"),
+    (["--models", "gan9000"], "unknown model 'gan9000'; known: aae, clustering_aae, dimred_aae, gan, gmmn_ae, kmeans_centroids, m2, nn_baseline, ssaae, supervised_aae, training_images, vae"),
     (["--models", "supervised_aae"], "model 'supervised_aae' has no row in table2; its rows: nn_baseline, m2, ssaae"),
     (["--budget", "huge"], "unknown budget 'huge'; known: smoke, cpu, paper"),
     (["--executor", "kubernetes"], "unknown executor 'kubernetes'; known: local, debug, slurm"),
