@@ -24,7 +24,7 @@ from aae.errors import DataMissing, UserError
 from aae.provenance import git_sha
 from aae.records import StoredRuns, export, records_path
 from aae.registry import BUDGETS, get_model
-from aae.results import Column, TableLayout, describe_config, load_rows, render, summarize
+from aae.results import Column, TableLayout, describe_configs, load_rows, render, summarize
 from aae.runner import EXECUTORS, check_executor, run_specs
 from aae.runs import RunDir
 from aae.slurm import load_profile
@@ -237,8 +237,7 @@ def _benchmark(args, argv, started, bench: Benchmark, datasets) -> int:
         extra = bench.extra_rows(args, [c for c in columns if c.dataset not in missing], specs) \
             if bench.extra_rows else []
         header = _header(prog, argv, args, started, reused, len(specs))
-    configs = {m: describe_config(next(s.config for s in specs if s.row == m))
-               for m in models if any(s.row == m for s in specs)}
+    configs = describe_configs(models, specs)
     summary = summarize(rows + extra)
     notes = layout.notes + tuple(bench.notes_for(summary, layout) if bench.notes_for else ())
     table = render(dataclasses.replace(layout, columns=tuple(columns), notes=notes), summary, header, missing, configs)

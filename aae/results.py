@@ -223,3 +223,16 @@ def render(layout: TableLayout, summary: pd.DataFrame, header: dict[str, str],
 
 def describe_config(config) -> str:
     return ", ".join(f"{f.name}={getattr(config, f.name)}" for f in dataclasses.fields(config))
+
+
+def describe_configs(models, specs) -> dict[str, str]:
+    """Each row's settings line: its config, or one per dataset where a dataset's recipe changes it
+    ("on mnist: ...; on svhn: ...")."""
+    out = {}
+    for m in models:
+        per_dataset = {s.dataset: describe_config(s.config) for s in specs if s.row == m}
+        if len(set(per_dataset.values())) == 1:
+            out[m] = next(iter(per_dataset.values()))
+        elif per_dataset:
+            out[m] = "; ".join(f"on {d}: {c}" for d, c in per_dataset.items())
+    return out

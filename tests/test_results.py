@@ -38,3 +38,15 @@ def test_rendered_table_matches_golden_file():
     if os.environ.get("UPDATE_GOLDEN"):
         golden.write_text(text)
     assert text == golden.read_text(), "renderer output changed; inspect it, then UPDATE_GOLDEN=1 pytest"
+
+
+def test_the_settings_line_shows_each_datasets_recipe_where_it_differs():
+    from aae.results import Column, describe_configs
+    from benchmarks.table2 import make_specs
+
+    columns = [Column("mnist", "1000", "MNIST (1000)"), Column("svhn", "1000", "SVHN (1000)")]
+    specs = make_specs(models=["ssaae", "nn_baseline"], columns=columns, seeds=1, budget="smoke", overrides=[])
+    lines = describe_configs(["ssaae", "nn_baseline"], specs)
+    assert lines["ssaae"].startswith("on mnist: ") and "; on svhn: " in lines["ssaae"]
+    assert "z_dim=20" in lines["ssaae"].split("; on svhn: ")[1]  # SVHN's recipe, shown
+    assert not lines["nn_baseline"].startswith("on ")  # the same config on both: one line
