@@ -230,7 +230,10 @@ def describe_configs(models, specs) -> dict[str, str]:
     ("on mnist: ...; on svhn: ...")."""
     out = {}
     for m in models:
-        per_dataset = {s.dataset: describe_config(s.config) for s in specs if s.row == m}
+        per_dataset: dict[str, str] = {}
+        for s in specs:
+            if s.row == m:
+                per_dataset.setdefault(s.dataset, describe_config(s.config))  # a dataset's first column's
         if len(set(per_dataset.values())) == 1:
             out[m] = next(iter(per_dataset.values()))
         elif per_dataset:
