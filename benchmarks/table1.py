@@ -18,8 +18,9 @@ import sys
 
 from aae.cli import Benchmark, benchmark_main, positive_int
 from aae.data import load_dataset
+from aae.data.mnist import SPLIT_SIZES as MNIST_SPLITS
 from aae.errors import DataMissing, UserError
-from aae.eval import PARZEN_VALID, SIGMA_GRID, parse, parzen_name, sigma_grid
+from aae.eval import PARZEN_VALID, SIGMA_GRID, parse, parzen_keys, parzen_name, sigma_grid
 from aae.registry import get_model
 from aae.results import Column, Detail, TableLayout, load_rows
 from benchmarks.learning_curves import plot_learning_curves
@@ -36,9 +37,10 @@ def samples_label(n: int) -> str:
 
 
 def parzen_column(dataset: str, samples: int, valid: int = PARZEN_VALID, grid: str = SIGMA_GRID) -> Column:
-    key = parzen_name(samples, valid, grid)
-    return Column(dataset, "all", f"{DATASET_TITLES[dataset]} ({samples_label(samples)})", metric=f"{key}_ll",
-                  details=(Detail("σ", f"{key}_sigma", values=True), Detail("se", f"{key}_se")), evaluation=key)
+    ll, se, sigma = parzen_keys(samples, valid, grid)
+    return Column(dataset, "all", f"{DATASET_TITLES[dataset]} ({samples_label(samples)})", metric=ll,
+                  details=(Detail("σ", sigma, values=True), Detail("se", se)),
+                  evaluation=parzen_name(samples, valid, grid))
 
 
 def quality_columns(dataset: str, samples: int = 10_000) -> tuple[Column, ...]:
@@ -80,7 +82,7 @@ PAPER = {
 # like every row. A sanity row has at most as many centres as MNIST has training images: a column
 # of more (the paper's 10M samples) is "n/a" there.
 SANITY = {"training_images": "Training images (last N) ‡", "kmeans_centroids": "k-means centroids (N) ‡"}
-SANITY_MAX_CENTRES = 50_000
+SANITY_MAX_CENTRES = MNIST_SPLITS["train"]
 
 
 def samples_of(col: Column) -> int:

@@ -60,6 +60,12 @@ def parzen_name(samples: int, valid: int = PARZEN_VALID, grid: str = SIGMA_GRID)
             + (f",grid={grid}" if grid != SIGMA_GRID else ""))
 
 
+def parzen_keys(samples: int, valid: int = PARZEN_VALID, grid: str = SIGMA_GRID) -> tuple[str, ...]:
+    """The keys of a Parzen evaluation: its log-likelihood, standard error and sigma."""
+    key = parzen_name(samples, valid, grid)
+    return f"{key}_ll", f"{key}_se", f"{key}_sigma"
+
+
 def parzen_of_centres(blocks, data, device, valid: int = PARZEN_VALID, grid: str = SIGMA_GRID) -> dict[str, float]:
     """Table 1's protocol on any Parzen centres (model samples, or the sanity rows' images):
     sigma chosen on the first `valid` validation images, the mean log-likelihood of the test
@@ -68,8 +74,7 @@ def parzen_of_centres(blocks, data, device, valid: int = PARZEN_VALID, grid: str
         raise UserError(f"Parzen: {valid} validation images asked for, {data.name} has {len(data.x_valid)}")
     result = parzen_evaluate(blocks, data.floats("valid", device)[:valid], data.floats("test", device),
                              sigma_grid(grid))
-    key = parzen_name(result.n_samples, valid, grid)
-    return {f"{key}_ll": result.test_mean, f"{key}_se": result.test_se, f"{key}_sigma": result.sigma}
+    return dict(zip(parzen_keys(result.n_samples, valid, grid), (result.test_mean, result.test_se, result.sigma)))
 
 
 def parzen(model, ctx: EvalContext, samples: int, valid: int = PARZEN_VALID, grid: str = SIGMA_GRID) -> dict[str, float]:
@@ -123,11 +128,6 @@ def clustering(model, ctx: EvalContext) -> dict[str, float]:
     data = ctx.data
     q = {split: probabilities(model.predict_proba, data.floats(split, ctx.device)).numpy() for split in ("valid", "test")}
     return clustering_metrics(q["valid"], data.y_valid, q["test"], data.y_test, data.n_classes)
-
-
-def parzen_keys(samples: int, valid: int = PARZEN_VALID, grid: str = SIGMA_GRID) -> tuple[str, ...]:
-    key = parzen_name(samples, valid, grid)
-    return f"{key}_ll", f"{key}_se", f"{key}_sigma"
 
 
 @dataclass(frozen=True)

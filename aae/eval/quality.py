@@ -108,15 +108,16 @@ def quality_of_features(kind: str, fake: torch.Tensor, ctx) -> dict[str, float]:
     """One of the metrics ("fid", "kid", "prdc") of a set's scaled features against the test
     images'; its keys are `quality_keys(kind, len(fake))`."""
     _, real, _ = reference(ctx)
-    key = f"{kind}@{len(fake)}"
     if kind == "fid":
-        return {key: fid(real, fake)}
-    if kind == "kid":
-        mean, sd = kid(real, fake, derive_seed(ctx.seed, "kid subsets"))
-        return {key: mean, f"{key}_sd": sd}
-    if kind == "prdc":
-        return {f"{key}_{k}": v for k, v in prdc(real, fake).items()}
-    raise ValueError(f"unknown sample-quality metric {kind!r}")
+        values = (fid(real, fake),)
+    elif kind == "kid":
+        values = kid(real, fake, derive_seed(ctx.seed, "kid subsets"))
+    elif kind == "prdc":
+        out = prdc(real, fake)
+        values = tuple(out[suffix.lstrip("_")] for suffix in KEY_SUFFIXES["prdc"])
+    else:
+        raise ValueError(f"unknown sample-quality metric {kind!r}")
+    return dict(zip(quality_keys(kind, len(fake)), values))
 
 
 def model_features(model, ctx, n: int) -> torch.Tensor:

@@ -53,7 +53,7 @@ class DataCentres(Model):
 
     streams = ("unlabelled",)
     learns = False  # nothing is trained: the tests of learning and of the sampling noise skip it
-    one_trial = False  # the same centres whatever the seed: one run is the row
+    one_trial = False  # True where no seed changes the centres: one run is then the row
 
     def __init__(self, config: CentresConfig, info: DataInfo, device="cpu"):
         self.config, self._device = config, torch.device(device)
