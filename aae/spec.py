@@ -49,6 +49,11 @@ class JobSpec:
         # the variant only names a row: its overrides are in the config already, and a spec without
         # one keeps the hash it had before variants existed
         training = {k: v for k, v in self.to_dict().items() if k not in ("evals", "curve") and (k != "variant" or v)}
+        # a config field added after runs existed (named in the config's `late_fields`) joins the
+        # hash only when set away from its default: the runs made before it keep their directories
+        late = getattr(self.config, "late_fields", ())
+        training["config"] = {k: v for k, v in training["config"].items()
+                              if not (k in late and v == type(self.config).__dataclass_fields__[k].default)}
         canonical = json.dumps(training, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 

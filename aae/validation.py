@@ -22,7 +22,7 @@ ZERO_ALLOWED = {"steps_per_epoch": "0 = one pass over the training images", "ae_
 # string fields every config has, read by the training loop
 LOOP_CHOICES = {"precision": ("fp32", "bf16")}
 # float fields that may be 0 (every learning rate, scale and std must be positive)
-NONNEGATIVE_FLOATS = ("input_noise", "alpha_scale")
+NONNEGATIVE_FLOATS = ("input_noise", "disc_noise", "alpha_scale")
 
 
 def _float_problem(name: str, value: float) -> str | None:

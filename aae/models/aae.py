@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from aae import priors
-from aae.models.adversarial import discriminator_loss, frozen, generator_loss, step
+from aae.models.adversarial import discriminator_loss, frozen, generator_loss, noisy, step
 from aae.models.base import DataInfo, Model
 from aae.models.networks import OPTIMIZERS, autoencoder_optimizers, init_normal_, mlp
 from aae.registry import register_model
@@ -42,6 +42,7 @@ class AAEConfig:
     prior_std: float = 5.0  # N(0, 5^2 I) for MNIST (u); TFD 10
     label_conditioned: bool = False
     init_std: float = 0.01  # (u)
+    disc_noise: float = 0.0  # std of Gaussian noise on the discriminator's code inputs (u: "stabilises training")
     # the paper's recipe (u): SGD, reconstruction lr 0.01 momentum 0.9, regularization lr 0.1
     # momentum 0.1; "adam" (lr 1e-3 / 2e-4, beta1 0.5) is the cpu budget's
     optimizer: str = "sgd"
@@ -54,6 +55,7 @@ class AAEConfig:
     steps_per_epoch: int = 0
     precision: str = "fp32"  # "bf16": bfloat16 autocast, float32 weights (a lever of benchmarks/perf.py)
     choices: ClassVar[dict] = {"encoder": ENCODERS, "prior": PRIORS, "optimizer": OPTIMIZERS}
+    late_fields: ClassVar[tuple] = ("disc_noise",)  # in a run's hash only when set (aae/spec.py)
     # per dataset, applied before the user's --set (PAPER.md, u): TFD's 15-D codes under N(0, 10^2 I)
     dataset_recipes: ClassVar[dict] = {"tfd": ("z_dim=15", "prior_std=10.0")}
 
@@ -123,12 +125,13 @@ class AAE(Model):
         x = batch["x"]
         recon = step(self.optimizers["reconstruction"],
                      F.binary_cross_entropy(self.nets["decoder"](self._code(x)), x), self.nets)
-        codes = [self._with_labels(self._code(x), None)]
-        prior = [self._with_labels(self.prior(len(x), device=x.device), None)]
+        noise = self.config.disc_noise  # on the codes, not on the label slots beside them
+        codes = [self._with_labels(noisy(self._code(x), noise), None)]
+        prior = [self._with_labels(noisy(self.prior(len(x), device=x.device), noise), None)]
         if self.config.label_conditioned:
             y = batch["y_lab"]
-            codes.append(self._with_labels(self._code(batch["x_lab"]), y))
-            prior.append(self._with_labels(self.prior(len(y), labels=y, device=x.device), y))
+            codes.append(self._with_labels(noisy(self._code(batch["x_lab"]), noise), y))
+            prior.append(self._with_labels(noisy(self.prior(len(y), labels=y, device=x.device), noise), y))
         codes, prior = torch.cat(codes), torch.cat(prior)
         d = self.nets["discriminator"]
         d_loss = step(self.optimizers["discriminator"], discriminator_loss(d, prior, codes), self.nets)

@@ -8,16 +8,25 @@ import torch.nn.functional as F
 from torch import nn
 
 
-def discriminator_loss(d: nn.Module, prior: torch.Tensor, codes: torch.Tensor) -> torch.Tensor:
-    """D learns to call prior samples real (1) and the encoder's codes fake (0)."""
-    real, fake = d(prior), d(codes.detach())
+def noisy(x: torch.Tensor, std: float) -> torch.Tensor:
+    """A discriminator's input with Gaussian noise of this std added (none, and no random draw, at 0).
+    Reported to stabilise training (PAPER.md (u)): it blurs what tells prior samples from codes
+    exactly (a one-hot vector from a softmax output close to one), so the discriminator cannot win
+    the game outright and stop teaching the encoder."""
+    return x + std * torch.randn_like(x) if std else x
+
+
+def discriminator_loss(d: nn.Module, prior: torch.Tensor, codes: torch.Tensor, noise: float = 0.0) -> torch.Tensor:
+    """D learns to call prior samples real (1) and the encoder's codes fake (0); `noise`: the std
+    of Gaussian noise on both of its inputs."""
+    real, fake = d(noisy(prior, noise)), d(noisy(codes.detach(), noise))
     return F.binary_cross_entropy_with_logits(real, torch.ones_like(real)) + \
         F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake))
 
 
-def generator_loss(d: nn.Module, codes: torch.Tensor) -> torch.Tensor:
+def generator_loss(d: nn.Module, codes: torch.Tensor, noise: float = 0.0) -> torch.Tensor:
     """The encoder, as generator, wants its codes called real (the non-saturating GAN loss)."""
-    fake = d(codes)
+    fake = d(noisy(codes, noise))
     return F.binary_cross_entropy_with_logits(fake, torch.ones_like(fake))
 
 

@@ -51,6 +51,7 @@ class SemiSupervisedAAEConfig:
     cluster_heads: bool = False  # section 7: the decoder reads W_c·y + z instead of [y, z]
     head_eta: float = 1.0  # section 7: heads closer than this are pushed apart (ours: the paper gives none)
     init_std: float = 0.01  # weights ~ N(0, init_std^2) (u)
+    disc_noise: float = 0.0  # std of Gaussian noise on both discriminators' inputs (u: "stabilises training")
     batch_norm: bool = False  # in the encoder and decoder (SVHN, u)
     standardize: bool = False  # per-dimension standardised inputs and targets (SVHN, u)
     # "adam" is the cpu recipe (it shows the method within minutes, see PAPER.md's calibration);
@@ -68,6 +69,7 @@ class SemiSupervisedAAEConfig:
     steps_per_epoch: int = 0  # one pass over the unlabelled images
     precision: str = "fp32"  # "bf16": bfloat16 autocast, float32 weights (a lever of benchmarks/perf.py)
     choices: ClassVar[dict] = {"optimizer": OPTIMIZERS}
+    late_fields: ClassVar[tuple] = ("disc_noise",)  # in a run's hash only when set (aae/spec.py)
     # per dataset, applied before the user's --set (PAPER.md's SVHN changes, u)
     dataset_recipes: ClassVar[dict] = {"svhn": ("z_dim=20", "batch_norm=true", "standardize=true")}
 
@@ -161,13 +163,14 @@ class SemiSupervisedAAE(Model):
         logits, z = self.encode(x, noisy=True)
         y = logits.softmax(1)
         n = len(x)
-        d_loss = discriminator_loss(self.nets["d_y"], priors.categorical(n, self.n_classes, x.device), y) + \
-            discriminator_loss(self.nets["d_z"], priors.gaussian(n, self.config.z_dim, self.config.style_std, x.device), z)
+        c = self.config
+        d_loss = discriminator_loss(self.nets["d_y"], priors.categorical(n, self.n_classes, x.device), y, c.disc_noise) + \
+            discriminator_loss(self.nets["d_z"], priors.gaussian(n, c.z_dim, c.style_std, x.device), z, c.disc_noise)
         d_loss = step(self.optimizers["discriminators"], d_loss, self.nets)
         # The discriminator step left the encoder unchanged, so the same codes serve the generator
         # step (scored by the updated discriminators); frozen discriminators skip their weight grads.
         with frozen(self.nets["d_y"], self.nets["d_z"]):
-            g_loss = generator_loss(self.nets["d_y"], y) + generator_loss(self.nets["d_z"], z)
+            g_loss = generator_loss(self.nets["d_y"], y, c.disc_noise) + generator_loss(self.nets["d_z"], z, c.disc_noise)
             g_loss = step(self.optimizers["generator"], g_loss, self.nets)
         return d_loss, g_loss
 

@@ -26,6 +26,7 @@ class SupervisedAAEConfig:
     z_dim: int = 15  # Figure 7a: a 15-D Gaussian
     prior_std: float = 1.0
     init_std: float = 0.01  # (u)
+    disc_noise: float = 0.0  # std of Gaussian noise on the discriminator's inputs (u: "stabilises training")
     optimizer: str = "adam"  # cpu recipe; "sgd" with the lrs below is the paper's (u)
     recon_lr: float = 1e-3
     recon_momentum: float = 0.9
@@ -36,6 +37,7 @@ class SupervisedAAEConfig:
     steps_per_epoch: int = 0
     precision: str = "fp32"  # "bf16": bfloat16 autocast, float32 weights (a lever of benchmarks/perf.py)
     choices: ClassVar[dict] = {"optimizer": OPTIMIZERS}
+    late_fields: ClassVar[tuple] = ("disc_noise",)  # in a run's hash only when set (aae/spec.py)
 
     @classmethod
     def for_budget(cls, budget: str) -> "SupervisedAAEConfig":
@@ -78,9 +80,10 @@ class SupervisedAAE(Model):
                      F.binary_cross_entropy(self.decode(y, self.nets["encoder"](x)), x), self.nets)
         z = self.nets["encoder"](x)
         prior = priors.gaussian(len(x), self.config.z_dim, self.config.prior_std, x.device)
-        d_loss = step(self.optimizers["discriminator"], discriminator_loss(self.nets["d_z"], prior, z), self.nets)
+        d_loss = step(self.optimizers["discriminator"], discriminator_loss(self.nets["d_z"], prior, z, self.config.disc_noise),
+                      self.nets)
         with frozen(self.nets["d_z"]):
-            g_loss = step(self.optimizers["generator"], generator_loss(self.nets["d_z"], z), self.nets)
+            g_loss = step(self.optimizers["generator"], generator_loss(self.nets["d_z"], z, self.config.disc_noise), self.nets)
         return {"loss": recon, "reconstruction": recon, "discriminator": d_loss, "generator": g_loss}
 
     @torch.no_grad()
