@@ -29,6 +29,7 @@ from aae.models.base import DataInfo
 from aae.registry import get_model
 from aae.errors import DiskFull, UserError, line_of
 from aae.runs import DamagedRunFile, RunDir, damaged
+from aae.schedules import apply_schedule
 from aae.seeds import subset_seed
 from aae.spec import JobSpec
 
@@ -251,6 +252,7 @@ def _train(spec: JobSpec, run: RunDir, data_dir, progress: bool) -> dict:
     for epoch in bar:
         t0 = time.perf_counter()
         sums: dict[str, torch.Tensor] = {}  # on the device: read once per epoch, not once per step
+        apply_schedule(model.optimizers, getattr(cfg, "lr_schedule", "constant"), epoch, cfg.epochs)
         for batch in epoch_batches(model.streams, x, y, labelled, cfg.batch_size, steps, spec.seed, epoch):
             with precision_context(cfg.precision, device):
                 losses = model.update(batch)
