@@ -17,6 +17,7 @@ from aae.models.adversarial import discriminator_loss, frozen, generator_loss, s
 from aae.models.base import DataInfo, Model
 from aae.models.networks import OPTIMIZERS, autoencoder_optimizers, init_normal_, mlp
 from aae.registry import register_model
+from aae.schedules import SCHEDULES
 
 
 @dataclass(frozen=True)
@@ -32,12 +33,13 @@ class SupervisedAAEConfig:
     recon_momentum: float = 0.9
     adv_lr: float = 2e-4
     adv_momentum: float = 0.5
+    lr_schedule: str = "constant"  # every phase's rate over the epochs (aae/schedules.py)
     batch_size: int = 100
     epochs: int = 5
     steps_per_epoch: int = 0
     precision: str = "fp32"  # "bf16": bfloat16 autocast, float32 weights (a lever of benchmarks/perf.py)
-    choices: ClassVar[dict] = {"optimizer": OPTIMIZERS}
-    late_fields: ClassVar[tuple] = ("disc_noise",)  # in a run's hash only when set (aae/spec.py)
+    choices: ClassVar[dict] = {"optimizer": OPTIMIZERS, "lr_schedule": SCHEDULES}
+    late_fields: ClassVar[tuple] = ("disc_noise", "lr_schedule")  # in a run's hash only when set (aae/spec.py)
 
     @classmethod
     def for_budget(cls, budget: str) -> "SupervisedAAEConfig":
