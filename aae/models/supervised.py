@@ -47,8 +47,13 @@ class SupervisedAAEConfig:
             "smoke": cls(epochs=2, steps_per_epoch=5),
             # the regularization phase at 10x the reconstruction rate, the paper's ratio (PAPER.md (u)):
             # Figure 7's judge read the column's digit in 17% of the images at adv_lr 2e-4, 69% at
-            # 1e-3, 88% at 5e-3, 89% at 1e-2 (the decoder ignores its label while z carries the class)
-            "cpu": cls(epochs=5, adv_lr=1e-2),
+            # 1e-3, 88% at 5e-3, 89% at 1e-2 (the decoder ignores its label while z carries the class).
+            # At 1e-2 the discriminator still won outright (loss 0.001 by epoch 5, generator 8): the
+            # codes did not match the prior the styles are drawn from. Gaussian noise of std 1 on its
+            # inputs keeps the game even (losses 0.9 / 1.6 through 5 epochs); the judge's agreement
+            # over 1000 other styles (10,000 images): 89.91% without noise, 90.96% at std 1.0,
+            # 71.99% at 0.3; a cosine schedule without noise: 86.43%
+            "cpu": cls(epochs=5, adv_lr=1e-2, disc_noise=1.0),
             "paper": cls(optimizer="sgd", recon_lr=0.01, recon_momentum=0.9, adv_lr=0.1, adv_momentum=0.1,
                          epochs=1000),
         }[budget]
