@@ -36,8 +36,11 @@ def test_figure7_command_writes_a_png(tmp_path):
     image = matplotlib.image.imread(tmp_path / "results" / "figures" / "figure7.png")
     assert image.shape[0] > 0.9 * image.shape[1]  # a 10 x 10 grid under a title
     assert image[:, :, :3].std() > 0.05  # drawn digits, not a blank canvas
-    share = float(re.search(r"reads the column's label in ([\d.]+)% of the 100 images", done.stdout).group(1))
-    assert 0.0 <= share <= 100.0
+    found = re.search(r"reads the column's label in ([\d.]+)% of the 100 images .*; in ([\d.]+)% ± ([\d.]+) of "
+                      r"10,000 images", done.stdout)
+    share, overall, se = map(float, found.groups())
+    assert 0.0 <= share <= 100.0 and 0.0 <= overall <= 100.0
+    assert se == round((overall * (100 - overall) / 10_000) ** 0.5, 2)
 
 
 def test_label_agreement_counts_the_grid_column_by_column():
