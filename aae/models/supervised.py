@@ -87,10 +87,10 @@ class SupervisedAAE(Model):
                      F.binary_cross_entropy(self.decode(y, self.nets["encoder"](x)), x), self.nets)
         z = self.nets["encoder"](x)
         prior = priors.gaussian(len(x), self.config.z_dim, self.config.prior_std, x.device)
-        d_loss = step(self.optimizers["discriminator"], discriminator_loss(self.nets["d_z"], prior, z, self.config.disc_noise),
-                      self.nets)
-        with frozen(self.nets["d_z"]):
-            g_loss = step(self.optimizers["generator"], generator_loss(self.nets["d_z"], z, self.config.disc_noise), self.nets)
+        d, noise = self.nets["d_z"], self.config.disc_noise
+        d_loss = step(self.optimizers["discriminator"], discriminator_loss(d, prior, z, noise), self.nets)
+        with frozen(d):
+            g_loss = step(self.optimizers["generator"], generator_loss(d, z, noise), self.nets)
         return {"loss": recon, "reconstruction": recon, "discriminator": d_loss, "generator": g_loss}
 
     @torch.no_grad()
