@@ -35,6 +35,15 @@ class ModelInfo:
 _REGISTRY: dict[str, ModelInfo] = {}
 
 
+def defining_fields(config) -> dict[str, Any]:
+    """A config's fields that define its runs (their hash, their tables' settings lines): all but
+    an entry of the config's `late_fields` left at its default. A late field was added after runs
+    existed; those runs had no such setting, and keep the names and descriptions they had."""
+    late = getattr(config, "late_fields", ())
+    return {f.name: getattr(config, f.name) for f in dataclasses.fields(config)
+            if not (f.name in late and getattr(config, f.name) == f.default)}
+
+
 def register_model(name: str, config_cls: type, title: str | None = None):
     def decorate(cls):
         if name in _REGISTRY and _REGISTRY[name].cls is not cls:

@@ -6,7 +6,6 @@ tabulate. Failed runs are counted and shown, never averaged in.
 """
 from __future__ import annotations
 
-import dataclasses
 import math
 import re
 import sys
@@ -17,6 +16,7 @@ from typing import Callable
 import pandas as pd
 from tabulate import tabulate
 
+from aae.registry import defining_fields
 from aae.runs import RunDir
 from aae.spec import JobSpec
 
@@ -222,7 +222,8 @@ def render(layout: TableLayout, summary: pd.DataFrame, header: dict[str, str],
 
 
 def describe_config(config) -> str:
-    return ", ".join(f"{f.name}={getattr(config, f.name)}" for f in dataclasses.fields(config))
+    """Every setting that defines the runs (a late field only where set: registry.defining_fields)."""
+    return ", ".join(f"{k}={v}" for k, v in defining_fields(config).items())
 
 
 def describe_configs(models, specs) -> dict[str, str]:

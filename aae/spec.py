@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from aae.registry import config_from_dict
+from aae.registry import config_from_dict, defining_fields
 
 
 @dataclass(frozen=True)
@@ -49,11 +49,10 @@ class JobSpec:
         # the variant only names a row: its overrides are in the config already, and a spec without
         # one keeps the hash it had before variants existed
         training = {k: v for k, v in self.to_dict().items() if k not in ("evals", "curve") and (k != "variant" or v)}
-        # a config field added after runs existed (named in the config's `late_fields`) joins the
-        # hash only when set away from its default: the runs made before it keep their directories
-        late = getattr(self.config, "late_fields", ())
-        training["config"] = {k: v for k, v in training["config"].items()
-                              if not (k in late and v == type(self.config).__dataclass_fields__[k].default)}
+        # a config field added after runs existed joins the hash only when set: the runs made
+        # before it keep their directories (registry.defining_fields)
+        defining = defining_fields(self.config)
+        training["config"] = {k: v for k, v in training["config"].items() if k in defining}
         canonical = json.dumps(training, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
