@@ -26,7 +26,6 @@ from aae.models.adversarial import discriminator_loss, frozen, generator_loss, n
 from aae.models.base import DataInfo, Model
 from aae.models.networks import OPTIMIZERS, autoencoder_optimizers, init_normal_, mlp
 from aae.registry import register_model
-from aae.schedules import SCHEDULES
 
 ENCODERS = ("deterministic", "gaussian", "universal")
 PRIORS = ("gaussian", "mixture", "swissroll")
@@ -56,9 +55,8 @@ class AAEConfig:
     epochs: int = 1000
     steps_per_epoch: int = 0
     precision: str = "fp32"  # "bf16": bfloat16 autocast, float32 weights (a lever of benchmarks/perf.py)
-    choices: ClassVar[dict] = {"encoder": ENCODERS, "prior": PRIORS, "optimizer": OPTIMIZERS,
-                               "lr_schedule": SCHEDULES}
-    late_fields: ClassVar[tuple] = ("disc_noise", "lr_schedule")  # in a run's hash only when set (aae/spec.py)
+    choices: ClassVar[dict] = {"encoder": ENCODERS, "prior": PRIORS, "optimizer": OPTIMIZERS}
+    late_fields: ClassVar[tuple] = ("disc_noise", "lr_schedule")  # in a run's hash and settings line only when set (registry.defining_fields)
     # per dataset, applied before the user's --set (PAPER.md, u): TFD's 15-D codes under N(0, 10^2 I)
     dataset_recipes: ClassVar[dict] = {"tfd": ("z_dim=15", "prior_std=10.0")}
 

@@ -30,7 +30,6 @@ from aae.models.adversarial import discriminator_loss, frozen, generator_loss, s
 from aae.models.base import DataInfo, Model
 from aae.models.networks import OPTIMIZERS, Standardize, init_normal_, make_optimizer, mlp, params_of
 from aae.registry import register_model
-from aae.schedules import SCHEDULES
 
 
 def head_penalty(heads: torch.Tensor, eta: float) -> torch.Tensor:
@@ -70,8 +69,8 @@ class SemiSupervisedAAEConfig:
     epochs: int = 5
     steps_per_epoch: int = 0  # one pass over the unlabelled images
     precision: str = "fp32"  # "bf16": bfloat16 autocast, float32 weights (a lever of benchmarks/perf.py)
-    choices: ClassVar[dict] = {"optimizer": OPTIMIZERS, "lr_schedule": SCHEDULES}
-    late_fields: ClassVar[tuple] = ("disc_noise", "lr_schedule")  # in a run's hash only when set (aae/spec.py)
+    choices: ClassVar[dict] = {"optimizer": OPTIMIZERS}
+    late_fields: ClassVar[tuple] = ("disc_noise", "lr_schedule")  # in a run's hash and settings line only when set (registry.defining_fields)
     # per dataset, applied before the user's --set (PAPER.md's SVHN changes, u)
     dataset_recipes: ClassVar[dict] = {"svhn": ("z_dim=20", "batch_norm=true", "standardize=true")}
 

@@ -17,7 +17,6 @@ from aae.models.adversarial import discriminator_loss, frozen, generator_loss, s
 from aae.models.base import DataInfo, Model
 from aae.models.networks import OPTIMIZERS, autoencoder_optimizers, init_normal_, mlp
 from aae.registry import register_model
-from aae.schedules import SCHEDULES
 
 
 @dataclass(frozen=True)
@@ -38,8 +37,8 @@ class SupervisedAAEConfig:
     epochs: int = 5
     steps_per_epoch: int = 0
     precision: str = "fp32"  # "bf16": bfloat16 autocast, float32 weights (a lever of benchmarks/perf.py)
-    choices: ClassVar[dict] = {"optimizer": OPTIMIZERS, "lr_schedule": SCHEDULES}
-    late_fields: ClassVar[tuple] = ("disc_noise", "lr_schedule")  # in a run's hash only when set (aae/spec.py)
+    choices: ClassVar[dict] = {"optimizer": OPTIMIZERS}
+    late_fields: ClassVar[tuple] = ("disc_noise", "lr_schedule")  # in a run's hash and settings line only when set (registry.defining_fields)
 
     @classmethod
     def for_budget(cls, budget: str) -> "SupervisedAAEConfig":
