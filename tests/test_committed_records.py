@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from aae.spec import JobSpec
 from tests.conftest import run_cli, smoke_args
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
@@ -54,3 +55,13 @@ def test_records_alone_rebuild_a_table_and_a_damaged_file_is_one_line(tmp_path):
     bad = run_cli("benchmarks.table2", *smoke_args(tmp_path, "--seeds", "2", "--from-records"))
     lines = bad.stderr.strip().splitlines()
     assert bad.returncode == 2 and len(lines) == 1 and "records file" in lines[0] and "damaged" in lines[0], lines
+
+
+@pytest.mark.parametrize("records", COMMITTED, ids=[p.stem for p in COMMITTED])
+def test_every_committed_run_keeps_its_hash(records):
+    """Adding a config field must not rename the runs made before it (a table re-run would train
+    them all again): a field named in `late_fields` joins the hash only when set."""
+    for line in records.read_text().splitlines()[1:]:
+        entry = json.loads(line)
+        spec = JobSpec.from_dict(entry["record"]["spec"])
+        assert spec.run_id == entry["run_id"], entry["run"]
