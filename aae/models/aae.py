@@ -56,7 +56,7 @@ class AAEConfig:
     steps_per_epoch: int = 0
     precision: str = "fp32"  # "bf16": bfloat16 autocast, float32 weights (a lever of benchmarks/perf.py)
     choices: ClassVar[dict] = {"encoder": ENCODERS, "prior": PRIORS, "optimizer": OPTIMIZERS}
-    late_fields: ClassVar[tuple] = ("disc_noise", "lr_schedule")  # in a run's hash and settings line only when set (registry.defining_fields)
+    late_fields: ClassVar[tuple] = ("disc_noise", "lr_schedule")  # counted only when set (registry.defining_fields)
     # per dataset, applied before the user's --set (PAPER.md, u): TFD's 15-D codes under N(0, 10^2 I)
     dataset_recipes: ClassVar[dict] = {"tfd": ("z_dim=15", "prior_std=10.0")}
 

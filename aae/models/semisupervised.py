@@ -70,7 +70,7 @@ class SemiSupervisedAAEConfig:
     steps_per_epoch: int = 0  # one pass over the unlabelled images
     precision: str = "fp32"  # "bf16": bfloat16 autocast, float32 weights (a lever of benchmarks/perf.py)
     choices: ClassVar[dict] = {"optimizer": OPTIMIZERS}
-    late_fields: ClassVar[tuple] = ("disc_noise", "lr_schedule")  # in a run's hash and settings line only when set (registry.defining_fields)
+    late_fields: ClassVar[tuple] = ("disc_noise", "lr_schedule")  # counted only when set (registry.defining_fields)
     # per dataset, applied before the user's --set (PAPER.md's SVHN changes, u)
     dataset_recipes: ClassVar[dict] = {"svhn": ("z_dim=20", "batch_norm=true", "standardize=true")}
 

@@ -38,7 +38,7 @@ class SupervisedAAEConfig:
     steps_per_epoch: int = 0
     precision: str = "fp32"  # "bf16": bfloat16 autocast, float32 weights (a lever of benchmarks/perf.py)
     choices: ClassVar[dict] = {"optimizer": OPTIMIZERS}
-    late_fields: ClassVar[tuple] = ("disc_noise", "lr_schedule")  # in a run's hash and settings line only when set (registry.defining_fields)
+    late_fields: ClassVar[tuple] = ("disc_noise", "lr_schedule")  # counted only when set (registry.defining_fields)
 
     @classmethod
     def for_budget(cls, budget: str) -> "SupervisedAAEConfig":
