@@ -12,7 +12,9 @@ as configured) on random MNIST-shaped batches, with the levers of the performanc
   before    the optimizers as they were (a Python loop per tensor: foreach and fused off)
   fused     fused Adam/SGD kernels (the default now)
   bf16      fused + bfloat16 autocast (`--set precision=bf16`; float32 master weights)
-  1 thread  fused, torch.set_num_threads(1): each of 2 workers' share of the machine
+  1 thread  fused, torch.set_num_threads(1), alone on the machine
+  2 workers two one-thread processes stepping at once (fp32 and bf16): the machine's rate as a
+            table's `--workers 2` uses it
 FLOPs per step are counted from the matrix products' shapes (torch.utils.flop_counter).
 """
 from __future__ import annotations
@@ -93,6 +95,36 @@ def step_seconds(name: str, fused: bool, precision: str, steps: int, repeats: in
     return timed(run, repeats) / steps
 
 
+def _worker_steps(name: str, precision: str, steps: int, repeats: int, barrier, queue) -> None:
+    torch.set_num_threads(1)
+    model, _, batch = _model(name, True)
+
+    def run():
+        for _ in range(steps):
+            with precision_context(precision, "cpu"):
+                model.update(batch)
+
+    run()  # warm-up before the common start
+    barrier.wait()
+    queue.put(timed(run, repeats) / steps)
+
+
+def two_worker_steps_per_second(name: str, precision: str, steps: int, repeats: int) -> float:
+    """Steps per second of the whole machine with two one-thread workers training at once, as a
+    table's `--workers 2` runs: they share the memory bandwidth and caches, so each is slower than
+    one thread alone."""
+    ctx = multiprocessing.get_context("spawn")
+    barrier, queue = ctx.Barrier(2), ctx.Queue()
+    workers = [ctx.Process(target=_worker_steps, args=(name, precision, steps, repeats, barrier, queue))
+               for _ in range(2)]
+    for w in workers:
+        w.start()
+    seconds = [queue.get() for _ in workers]
+    for w in workers:
+        w.join()
+    return sum(1 / t for t in seconds)
+
+
 def step_flops(name: str) -> float:
     from torch.utils.flop_counter import FlopCounterMode
 
@@ -118,14 +150,17 @@ def training_rows(models, steps: int, repeats: int, rates: dict) -> list[list]:
             t["1 thread"] = step_seconds(name, True, "fp32", steps, repeats)
         finally:
             torch.set_num_threads(threads)
+        pair = {p: two_worker_steps_per_second(name, p, steps, repeats) for p in ("fp32", "bf16")}
         best = min(t["fused"], t["bf16"])
         rows.append([name, f"{flops / 1e9:.2f}", f"{1 / t['before']:.1f}", f"{1 / t['fused']:.1f}",
                      f"{1 / t['bf16']:.1f}", f"{t['before'] / t['fused']:.2f}x", f"{t['before'] / t['bf16']:.2f}x",
                      f"{flops / t['fused'] / rates['fp32 step']:.2f}", f"{flops / t['bf16'] / rates['bf16 step']:.2f}",
-                     f"{1 / t['1 thread']:.1f}", f"{steps_per_epoch * t['before']:.0f} / {steps_per_epoch * best:.0f}",
+                     f"{1 / t['1 thread']:.1f}", f"{pair['fp32']:.1f}", f"{pair['bf16']:.1f}",
+                     f"{pair['bf16'] / pair['fp32']:.2f}x", f"{steps_per_epoch * t['before']:.0f} / {steps_per_epoch * best:.0f}",
                      f"{config.epochs}: {config.epochs * steps_per_epoch * t['before'] / 60:.1f} / "
                      f"{config.epochs * steps_per_epoch * best / 60:.1f}"])
-        print(f"perf: {name}: " + ", ".join(f"{k} {1 / v:.1f} steps/s" for k, v in t.items()), file=sys.stderr)
+        print(f"perf: {name}: " + ", ".join(f"{k} {1 / v:.1f} steps/s" for k, v in t.items()) +
+              ", two workers " + ", ".join(f"{k} {v:.1f}" for k, v in pair.items()), file=sys.stderr)
     return rows
 
 
@@ -279,12 +314,14 @@ def main(argv=None) -> int:
              "## Training step (cpu budget's config, paper's layer sizes)", "",
              tabulate(train, headers=["Model", "GFLOP/step", "steps/s before", "steps/s fused", "steps/s bf16",
                                       "fused / before", "bf16 / before", "fused rate / fp32 GEMM",
-                                      "bf16 rate / bf16 GEMM", "steps/s 1 thread", "s/epoch before / best",
+                                      "bf16 rate / bf16 GEMM", "steps/s 1 thread", "steps/s 2 workers fp32",
+                                      "steps/s 2 workers bf16", "bf16 / fp32, 2 workers", "s/epoch before / best",
                                       "cpu epochs: min/run before / best"], tablefmt="github",
                       disable_numparse=True), "",
              f"Median of {repeats} repeats of {steps} updates. `fused` is the default now; `bf16` is `--set "
              "precision=bf16`, not a default until its 5-seed tables match fp32's within the seed spread. "
-             "`1 thread`: one of two workers. Rates / GEMM: the step's FLOP rate over this machine's matrix-product "
+             "`1 thread`: one worker alone on one thread; `2 workers`: the machine's steps/s with two one-thread "
+             "workers training at once (a table's `--workers 2`). Rates / GEMM: the step's FLOP rate over this machine's matrix-product "
              "rate at a step's shapes (1 = every cycle in GEMMs).", "",
              "## Parzen window", "",
              tabulate(parzen, headers=["Implementation", "seconds", "slower than ours", "GEMM rate / fp32 GEMM",
