@@ -43,8 +43,9 @@ class AAEConfig:
     label_conditioned: bool = False
     init_std: float = 0.01  # (u)
     disc_noise: float = 0.0  # std of Gaussian noise on the discriminator's code inputs (u: "stabilises training")
-    # the paper's recipe (u): SGD, reconstruction lr 0.01 momentum 0.9, regularization lr 0.1
-    # momentum 0.1; "adam" (lr 1e-3 / 2e-4, beta1 0.5) is the cpu budget's
+    # the paper's recipe (u): SGD, reconstruction lr 0.01 momentum 0.9 (for a per-image sum: the
+    # paper budget scales it to our per-pixel mean), regularization lr 0.1 momentum 0.1;
+    # "adam" (lr 1e-3 / 2e-4, beta1 0.5) is the cpu budget's
     optimizer: str = "sgd"
     recon_lr: float = 0.01
     recon_momentum: float = 0.9
@@ -71,7 +72,12 @@ class AAEConfig:
             # 12 epochs (was 4): the Parzen score of validation images rose from 296 after 4 epochs
             # to 316 after 16 (trial 0, 10K samples); 12 is what Table 1's 90 minutes afford
             "cpu": cls(epochs=12, **adam),  # about 7 min per run on one of two cores
-            "paper": cls(epochs=2000),
+            # The reconstruction rate scaled to our per-pixel mean loss: the re-implementations' 0.01
+            # is for a per-image sum (784x larger steps). MNIST, trial 0, two epochs: at 0.01 the
+            # reconstruction loss was 0.688 and 0.664 (every pixel about 0.5; the mean image's is
+            # 0.263), at 1.0 0.295 and 0.214. The same was measured on the semi-supervised AAE over
+            # 20 epochs (its config). Not built: the rates' x0.1 at epochs 50 and 1000 (u).
+            "paper": cls(epochs=2000, recon_lr=1.0),
         }[budget]
 
 

@@ -53,7 +53,10 @@ class SupervisedAAEConfig:
             # over 1000 other styles (10,000 images): 89.91% without noise, 90.96% at std 1.0,
             # 71.99% at 0.3; a cosine schedule without noise: 86.43%
             "cpu": cls(epochs=5, adv_lr=1e-2, disc_noise=1.0),
-            "paper": cls(optimizer="sgd", recon_lr=0.01, recon_momentum=0.9, adv_lr=0.1, adv_momentum=0.1,
+            # the paper's SGD rates, the reconstruction's scaled to our per-pixel mean loss (0.01 is for
+            # a per-image sum; see the semi-supervised AAE's paper budget). MNIST, trial 0, two
+            # epochs: reconstruction loss 0.688, 0.676 at 0.01 (every pixel about 0.5), 0.296, 0.253 at 1.0
+            "paper": cls(optimizer="sgd", recon_lr=1.0, recon_momentum=0.9, adv_lr=0.1, adv_momentum=0.1,
                          epochs=1000),
         }[budget]
 
