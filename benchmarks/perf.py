@@ -84,7 +84,8 @@ def _model(name: str, fused: bool):
     return model, config, batch
 
 
-def step_seconds(name: str, fused: bool, precision: str, steps: int, repeats: int) -> float:
+def _stepper(name: str, fused: bool, precision: str, steps: int):
+    """A function making `steps` updates of a fresh model."""
     model, _, batch = _model(name, fused)
 
     def run():
@@ -92,18 +93,16 @@ def step_seconds(name: str, fused: bool, precision: str, steps: int, repeats: in
             with precision_context(precision, "cpu"):
                 model.update(batch)
 
-    return timed(run, repeats) / steps
+    return run
+
+
+def step_seconds(name: str, fused: bool, precision: str, steps: int, repeats: int) -> float:
+    return timed(_stepper(name, fused, precision, steps), repeats) / steps
 
 
 def _worker_steps(name: str, precision: str, steps: int, repeats: int, barrier, queue) -> None:
     torch.set_num_threads(1)
-    model, _, batch = _model(name, True)
-
-    def run():
-        for _ in range(steps):
-            with precision_context(precision, "cpu"):
-                model.update(batch)
-
+    run = _stepper(name, True, precision, steps)
     run()  # warm-up before the common start
     barrier.wait()
     queue.put(timed(run, repeats) / steps)
