@@ -24,7 +24,7 @@ from aae.errors import DataMissing, UserError
 from aae.provenance import git_sha
 from aae.records import StoredRuns, export, records_path
 from aae.registry import BUDGETS, get_model
-from aae.results import Column, TableLayout, describe_configs, load_rows, render, summarize
+from aae.results import Column, TableLayout, describe_configs, evaluation_times, load_rows, render, summarize
 from aae.runner import EXECUTORS, check_executor, run_specs
 from aae.runs import RunDir
 from aae.slurm import load_profile
@@ -237,6 +237,8 @@ def _benchmark(args, argv, started, bench: Benchmark, datasets) -> int:
         extra = bench.extra_rows(args, [c for c in columns if c.dataset not in missing], specs) \
             if bench.extra_rows else []
         header = _header(prog, argv, args, started, reused, len(specs))
+        if times := evaluation_times(specs, args.runs_dir):
+            header["evaluation time per run"] = times
     configs = describe_configs(models, specs)
     summary = summarize(rows + extra)
     notes = layout.notes + tuple(bench.notes_for(summary, layout) if bench.notes_for else ())

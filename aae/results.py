@@ -110,6 +110,23 @@ def load_rows(specs: list[JobSpec], runs_root: Path, columns: tuple[Column, ...]
     return rows
 
 
+def evaluation_times(specs: list[JobSpec], runs_root: Path, open_run=RunDir) -> str:
+    """Each evaluation's mean wall time per finished run, over the runs that recorded it (records
+    made before per-evaluation times lack them): "parzen@10000000 14.9 min (2 runs), ...", or ""."""
+    seconds: dict[str, list[float]] = {}
+    for spec in specs:
+        run = open_run(runs_root, spec)
+        if run.status()["state"] == "done":
+            for name, s in run.read_record().get("eval_seconds", {}).items():
+                seconds.setdefault(name, []).append(s)
+    return ", ".join(f"{name} {_duration(sum(v) / len(v))} ({len(v)} run{'s' * (len(v) > 1)})"
+                     for name, v in seconds.items())
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.1f} s" if seconds < 60 else f"{seconds / 60:.1f} min"
+
+
 def summarize(rows: list[dict]) -> pd.DataFrame:
     """Per (model, column): n finished, mean, sample std (ddof=1), failed and unfinished counts,
     and the finished runs' detail values (metric -> list)."""

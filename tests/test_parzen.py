@@ -88,3 +88,17 @@ def test_estimate_approaches_the_true_log_density_as_samples_grow():
         samples = s * torch.randn(n, d, generator=g)
         errors.append(abs(parzen_evaluate(blocks(samples, 4096), valid, test, sigmas).test_mean - truth))
     assert errors[0] > errors[1] > errors[2] and errors[2] < 0.03, errors
+
+
+def test_far_samples_add_nothing_although_their_exponentials_are_clamped():
+    """Every far sample's exponential is clamped up to exp(EXP_FLOOR) for speed; the bound in
+    parzen.py says that adds under 1e-30: one sample on the image and 20,000 far ones give exactly
+    log(1 / N) minus the normaliser, as the textbook formula does."""
+    g = torch.Generator().manual_seed(1)
+    x = torch.rand(3, 784, generator=g)
+    far = x[0] + 5.0 + torch.rand(20_000, 784, generator=g)  # squared distance > 2e4: arguments < -1e5
+    samples = torch.cat([x[:1], far])
+    sigma = 0.2
+    ours = parzen_log_likelihoods(blocks(samples, 5000), x[:1], [sigma])[0, 0].item()
+    expected = -math.log(len(samples)) - 784 * math.log(sigma * math.sqrt(2 * math.pi))
+    assert ours == pytest.approx(expected, abs=1e-9)

@@ -40,6 +40,10 @@ def test_table1_then_more_samples_scores_the_same_runs_without_training(tmp_path
     table = (tmp_path / "results" / "table1.md").read_text()
     for row in ROWS[:6]:
         assert cell(table, row, "synthetic (300)") and cell(table, row, "synthetic (400)")
+    # each evaluation's own time, from the runs' records, in the header: the later one's too
+    times = re.search(r"\| evaluation time per run +\| (.*?) +\|", table).group(1)
+    assert re.search(r"(^|, )parzen@300 [\d.]+ s \(6 runs\)", times), times
+    assert re.search(r"(^|, )parzen@400 [\d.]+ s \(6 runs\)", times), times
 
 
 @pytest.mark.parametrize("figures, files", [
@@ -80,6 +84,7 @@ def test_an_evaluation_added_later_equals_one_made_at_the_end_of_training(tmp_pa
     a, b = (RunDir(tmp_path / d, at_once).read_record() for d in ("a", "b"))
     assert a["metrics"] == b["metrics"] and set(a["metrics"]) == {"parzen@200_ll", "parzen@200_se", "parzen@200_sigma"}
     assert b["evaluated"] == ["parzen@200"]
+    assert set(b["eval_seconds"]) == {"parzen@200"} and b["eval_wall_time_s"] == pytest.approx(b["eval_seconds"]["parzen@200"])
 
 
 def test_a_failing_later_evaluation_leaves_the_finished_run_as_it_was(tmp_path):
