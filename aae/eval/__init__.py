@@ -19,7 +19,7 @@ from aae.errors import UserError
 from aae.eval.classification import error_rate, probabilities
 from aae.eval.clustering import CLUSTERING_KEYS, clustering_metrics
 from aae.eval.quality import KEY_SUFFIXES, model_features, quality_keys, quality_of_features
-from aae.eval.sampling import SAMPLE_BLOCK, sample_blocks
+from aae.eval.sampling import SAMPLE_BLOCK, reporting, sample_blocks
 from aae.eval.parzen import SIGMA_GRID, parzen_evaluate, sigma_grid  # noqa: F401  (sigma_grid: re-exported)
 from aae.seeds import derive_seed
 
@@ -80,9 +80,12 @@ def parzen_of_centres(blocks, data, device, valid: int = PARZEN_VALID, grid: str
 def parzen(model, ctx: EvalContext, samples: int, valid: int = PARZEN_VALID, grid: str = SIGMA_GRID) -> dict[str, float]:
     """Parzen log-likelihood of the test images under `samples` samples of the model (which has
     sample(): `check_capabilities` made sure before anything was launched)."""
+    passes = iter(("sigma on the validation images", "the test images"))
+
     def blocks():  # the same samples each call: the evaluation reads them twice (valid, then test images)
         generator = torch.Generator().manual_seed(derive_seed(ctx.seed, "parzen samples"))
-        return sample_blocks(model, samples, generator)
+        return reporting(sample_blocks(model, samples, generator), samples,
+                         f"{parzen_name(samples, valid, grid)} ({next(passes, 'again')})")
 
     return parzen_of_centres(blocks, ctx.data, ctx.device, valid, grid)
 
