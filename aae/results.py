@@ -144,12 +144,13 @@ def summarize(rows: list[dict]) -> pd.DataFrame:
                 details.setdefault(k, []).append(v)
         out.append(dict(zip(KEYS, key), n=len(done), mean=done.mean() if len(done) else math.nan,
                         std=done.std(ddof=1) if len(done) > 1 else math.nan, failed=len(failed),
-                        unfinished=int((~g.state.isin(["done", "failed"])).sum()),
+                        unfinished=int((~g.state.isin(["done", "failed", "not evaluated"])).sum()),
+                        not_evaluated=int((g.state == "not evaluated").sum()),
                         reason=failed.reason.iloc[-1] if len(failed) else "",
                         wall_time_s=g.wall_time_s.sum(), details=details,
                         runs=int((finished.counts_run).sum())))
-    return pd.DataFrame(out, columns=KEYS + ["n", "mean", "std", "failed", "unfinished", "reason", "wall_time_s",
-                                             "details", "runs"])
+    return pd.DataFrame(out, columns=KEYS + ["n", "mean", "std", "failed", "unfinished", "not_evaluated", "reason",
+                                             "wall_time_s", "details", "runs"])
 
 
 def _details(col: Column, s) -> str:
@@ -175,7 +176,8 @@ def _ours(s) -> str:
     """Our cell: mean ± sd of the finished runs, then what did not finish, so nothing hides."""
     text = "" if s.n == 0 else f"{s['mean']:.2f} ± {s['std']:.2f}" if s.n > 1 else f"{s['mean']:.2f}"
     problems = ([f"{s.failed} failed: {s.reason}"] if s.failed else []) + \
-               ([f"{s.unfinished} not finished"] if s.unfinished else [])
+               ([f"{s.unfinished} not finished"] if s.unfinished else []) + \
+               ([f"{s.not_evaluated} trained, not evaluated"] if s.not_evaluated else [])
     if not problems:
         return text
     return f"{text} ({'; '.join(problems)})" if text else "; ".join(problems)

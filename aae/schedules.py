@@ -9,17 +9,22 @@ import math
 
 import torch
 
-SCHEDULES = ("constant", "cosine")
+SCHEDULES = ("constant", "cosine", "step")
+STEP_FROM = 0.75  # "step": the share of the epochs after which the rates are a tenth
 
 
 def lr_factor(schedule: str, epoch: int, epochs: int) -> float:
     """The factor on the initial rates in epoch `epoch` (0-based) of `epochs`: 1 throughout for
     "constant"; for "cosine", 0.5 (1 + cos(pi epoch / epochs)): 1 in the first epoch, falling
-    smoothly towards 0 in the last (torch's CosineAnnealingLR stepped once per epoch)."""
+    smoothly towards 0 in the last (torch's CosineAnnealingLR stepped once per epoch); for "step",
+    1 and then 0.1 for the last quarter of the epochs (the paper's likelihood recipe divides its
+    rates by 10 late in training, PAPER.md (u); a quarter of a short budget stands in for its epochs)."""
     if schedule == "constant":
         return 1.0
     if schedule == "cosine":
         return 0.5 * (1.0 + math.cos(math.pi * epoch / epochs))
+    if schedule == "step":
+        return 0.1 if epoch >= math.ceil(STEP_FROM * epochs) else 1.0
     raise ValueError(f"unknown lr_schedule {schedule!r}; known: {', '.join(SCHEDULES)}")
 
 

@@ -41,8 +41,11 @@ from aae.models.base import DataInfo
 from aae.provenance import device_name, git_sha
 from aae.registry import config_for, get_model
 from aae.train import precision_context
+from baselines.gmmn import mmd_squared
 
-MODELS = ("aae", "vae", "gan", "gmmn_ae", "nn_baseline", "m2", "ssaae")
+# "gmmn_ae:generator": GMMN+AE's second stage (each step: `gen_updates_per_step` generator updates
+# on the MMD to the frozen encoder's codes), most of its run's time; "gmmn_ae" alone is stage one
+MODELS = ("aae", "vae", "gan", "gmmn_ae", "gmmn_ae:generator", "nn_baseline", "m2", "ssaae")
 MNIST_TRAIN = 50_000
 
 
@@ -71,9 +74,13 @@ def gemm_rate(dtype: torch.dtype, m: int, k: int, n: int, repeats: int) -> float
 
 def _model(name: str, fused: bool):
     torch.manual_seed(0)
+    name, _, stage = name.partition(":")
     config = config_for(name, "cpu")
     info = DataInfo(784, 10, MNIST_TRAIN, 100, torch.full((784,), 0.13), torch.full((784,), 0.31))
     model = get_model(name).cls(config, info, "cpu")
+    if stage == "generator":  # past the autoencoder's updates, with training images to encode
+        model.set_training_images(torch.rand(MNIST_TRAIN, 784))
+        model.nets.updates.fill_(model.ae_updates)
     if not fused:  # the optimizers as they were before: a loop of small ops per tensor
         for opt in model.optimizers.values():
             for group in opt.param_groups:
@@ -134,11 +141,49 @@ def step_flops(name: str) -> float:
     return float(counter.get_total_flops())
 
 
+def stage_epochs(name: str, config) -> int:
+    """The cpu budget's epochs of what a row times: GMMN+AE's stages split its epochs."""
+    if name == "gmmn_ae":
+        return config.ae_epochs
+    if name == "gmmn_ae:generator":
+        return config.epochs - config.ae_epochs
+    return config.epochs
+
+
+def mmd_joint_cdist(a: torch.Tensor, b: torch.Tensor, bandwidths) -> torch.Tensor:
+    """GMMN+AE's MMD^2 as it was: torch.cdist over the joint (a, b) matrix, every exp unclamped."""
+    both = torch.cat([a, b])
+    sq = torch.cdist(both, both).pow(2)
+    k = sum(torch.exp(-sq / (2.0 * s * s)) for s in bandwidths)
+    n = len(a)
+    return k[:n, :n].mean() + k[n:, n:].mean() - 2.0 * k[:n, n:].mean()
+
+
+def mmd_rows(repeats: int, n: int) -> list[list]:
+    """One MMD^2 and its gradient (a generator update's loss) at the cpu budget's sizes (n
+    generated and n real 32-D codes, three bandwidths): the earlier form against ours, same value."""
+    config = config_for("gmmn_ae", "cpu")
+    g = torch.Generator().manual_seed(0)
+    fake = torch.rand(n, config.code_dim, generator=g).requires_grad_()
+    real = torch.rand(n, config.code_dim, generator=g)
+    rows, times = [], {}
+    for label, fn in (("torch.cdist, joint matrix (before)", mmd_joint_cdist), ("three blocks, matrix products (ours)", mmd_squared)):
+        def update():
+            fake.grad = None
+            fn(fake, real, config.bandwidths).clamp_min(1e-12).sqrt().backward()
+        times[label] = timed(update, repeats)
+        rows.append([label, f"{times[label] * 1000:.1f}", f"{fn(fake, real, config.bandwidths).item():.8f}"])
+    rows[0].insert(2, f"{times[rows[0][0]] / times[rows[1][0]]:.1f}x")
+    rows[1].insert(2, "1.0x")
+    return rows
+
+
 def training_rows(models, steps: int, repeats: int, rates: dict) -> list[list]:
     rows = []
     for name in models:
-        config = config_for(name, "cpu")
+        config = config_for(name.partition(":")[0], "cpu")
         steps_per_epoch = epoch_steps(config, MNIST_TRAIN)
+        epochs = stage_epochs(name, config)
         flops = step_flops(name)
         t = {"before": step_seconds(name, False, "fp32", steps, repeats),
              "fused": step_seconds(name, True, "fp32", steps, repeats),
@@ -156,8 +201,8 @@ def training_rows(models, steps: int, repeats: int, rates: dict) -> list[list]:
                      f"{flops / t['fused'] / rates['fp32 step']:.2f}", f"{flops / t['bf16'] / rates['bf16 step']:.2f}",
                      f"{1 / t['1 thread']:.1f}", f"{pair['fp32']:.1f}", f"{pair['bf16']:.1f}",
                      f"{pair['bf16'] / pair['fp32']:.2f}x", f"{steps_per_epoch * t['before']:.0f} / {steps_per_epoch * best:.0f}",
-                     f"{config.epochs}: {config.epochs * steps_per_epoch * t['before'] / 60:.1f} / "
-                     f"{config.epochs * steps_per_epoch * best / 60:.1f}"])
+                     f"{epochs}: {epochs * steps_per_epoch * t['before'] / 60:.1f} / "
+                     f"{epochs * steps_per_epoch * best / 60:.1f}"])
         print(f"perf: {name}: " + ", ".join(f"{k} {1 / v:.1f} steps/s" for k, v in t.items()) +
               ", two workers " + ", ".join(f"{k} {v:.1f}" for k, v in pair.items()), file=sys.stderr)
     return rows
@@ -299,6 +344,7 @@ def main(argv=None) -> int:
              "fp32 parzen": gemm_rate(torch.float32, 2000, 784, 10_000 if not args.quick else 500, repeats)}
     print("perf: GEMM " + ", ".join(f"{k} {v / 1e9:.0f} GFLOP/s" for k, v in rates.items()), file=sys.stderr)
     train = training_rows(models, steps, repeats, rates)
+    mmd = mmd_rows(repeats, 100 if args.quick else config_for("gmmn_ae", "cpu").batch_size)
     parzen, parzen_note = parzen_rows(n_samples, n_valid, n_test, repeats, rates)
     scaling = parzen_scaling([20_000, 40_000] if args.quick else [100_000, 1_000_000])
 
@@ -322,6 +368,10 @@ def main(argv=None) -> int:
              "`1 thread`: one worker alone on one thread; `2 workers`: the machine's steps/s with two one-thread "
              "workers training at once (a table's `--workers 2`). Rates / GEMM: the step's FLOP rate over this machine's matrix-product "
              "rate at a step's shapes (1 = every cycle in GEMMs).", "",
+             "GMMN+AE's generator loss, MMD^2 of 1,000 generated vs 1,000 real 32-D codes on three kernels, "
+             "forward and backward (`baselines/gmmn.py`):", "",
+             tabulate(mmd, headers=["Implementation", "ms", "slower than ours", "MMD^2"], tablefmt="github",
+                      disable_numparse=True), "",
              "## Parzen window", "",
              tabulate(parzen, headers=["Implementation", "seconds", "slower than ours", "GEMM rate / fp32 GEMM",
                                        "test mean (nats)"], tablefmt="github", disable_numparse=True), "",

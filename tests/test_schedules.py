@@ -12,11 +12,13 @@ from tests.conftest import run_cli, run_process, smoke_args
 from tests.test_resume import run_dirs
 
 
-def test_cosine_falls_from_one_towards_zero_and_constant_stays_at_one():
+def test_cosine_falls_from_one_towards_zero_step_drops_to_a_tenth_and_constant_stays_at_one():
     factors = [lr_factor("cosine", e, 10) for e in range(10)]
     assert factors[0] == 1.0 and factors[5] == pytest.approx(0.5)
     assert all(a > b for a, b in zip(factors, factors[1:])) and 0 < factors[-1] < 0.03
     assert {lr_factor("constant", e, 10) for e in range(10)} == {1.0}
+    assert [lr_factor("step", e, 12) for e in range(12)] == [1.0] * 9 + [0.1] * 3  # the last quarter at a tenth
+    assert [lr_factor("step", e, 10) for e in range(10)] == [1.0] * 8 + [0.1] * 2
     with pytest.raises(ValueError, match="unknown lr_schedule"):
         lr_factor("linear", 0, 10)
 

@@ -33,6 +33,12 @@ def test_table1_then_more_samples_scores_the_same_runs_without_training(tmp_path
     checkpoints = {p: p.stat().st_mtime_ns for p in (tmp_path / "runs").glob("*/checkpoint.pt")}
     assert len(checkpoints) == 6  # four models and the two sanity rows, each through the run store
 
+    # a column its finished runs were never scored for: said so, not "not finished"
+    gathered = run_cli("benchmarks.table1", *smoke_args(tmp_path, "--seeds", "1", "--samples", "300", "400", "--gather-only"))
+    assert gathered.returncode == 0, gathered.stderr
+    table = (tmp_path / "results" / "table1.md").read_text()
+    assert re.search(r"\| Adversarial Autoencoder\s+\| synthetic \(400\)\s+\| 1 trained, not evaluated ", table), table
+
     more = run_cli("benchmarks.table1", *smoke_args(tmp_path, "--seeds", "1", "--samples", "300", "400"))
     assert more.returncode == 0, more.stderr
     assert "6 runs: 0 already finished, 6 to run (6 trained, to evaluate)" in more.stderr
