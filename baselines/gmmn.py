@@ -102,7 +102,8 @@ class GMMNConfig:
             # floor); with 0.25, 0.5 and 1: 170 after 1,000, 215 after 2,000, 245 after 4,000 and
             # 259 after 6,000 (MMD^2 1.2x the floor of two real minibatches)
             "cpu": cls(ae_epochs=8, epochs=20, gen_updates_per_step=10, bandwidths=(0.25, 0.5, 1.0)),
-            # about 8 min per run on one of two cores
+            # about 9 min per run on one of two cores (trial 0: 555 s; 1,160-1,800 s before the MMD was
+            # computed by matrix products, three blocks)
             "paper": cls(ae_epochs=500, epochs=1000),
         }[budget]
 
