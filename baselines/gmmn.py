@@ -16,7 +16,8 @@ so a run resumed mid-way continues in the right stage.
 
 Beside the MMD it minimises, the generator stage logs `mmd_floor`: the same statistic between two
 disjoint minibatches of real codes, the value a perfect generator would reach. Deviations from
-the original (yujiali/gmmn): Adam instead of SGD with momentum in both stages; one kernel bandwidth;
+the original (yujiali/gmmn): Adam instead of SGD with momentum in both stages; one kernel bandwidth
+by default (three at the cpu budget, chosen on validation images);
 a fixed count of generator updates sized from that measurement instead of the original's
 early stopping on a validation MMD.
 """
