@@ -2,7 +2,7 @@
 each as a ratio against a reference measured in the same run (this machine's GEMM rates, the
 code's earlier approach), median of several repeats. Writes results/perf.md.
 
-    python -m benchmarks.perf                      # about 6 minutes on 2 cores
+    python -m benchmarks.perf                      # about 14 minutes on 2 cores
     python -m benchmarks.perf --quick              # seconds: tiny sizes, to check the script runs
 
 Measure on an idle machine: a second process on the cores halves every rate.
