@@ -237,7 +237,7 @@ def _benchmark(args, argv, started, bench: Benchmark, datasets) -> int:
         extra = bench.extra_rows(args, [c for c in columns if c.dataset not in missing], specs) \
             if bench.extra_rows else []
         header = _header(prog, argv, args, started, reused, len(specs))
-        if times := evaluation_times(specs, args.runs_dir):
+        if times := evaluation_times(rows):
             header["evaluation time per run"] = times
     configs = describe_configs(models, specs)
     summary = summarize(rows + extra)

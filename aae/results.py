@@ -98,6 +98,7 @@ def load_rows(specs: list[JobSpec], runs_root: Path, columns: tuple[Column, ...]
                    "wall_time_s": 0.0, "details": {}, "counts_run": i == 0}  # a run's time counts once
             if record is not None:
                 row["wall_time_s"] = record["train_wall_time_s"] + record["eval_wall_time_s"] if i == 0 else 0.0
+                row["eval_seconds"] = record.get("eval_seconds", {}) if i == 0 else {}  # absent in older records
                 if key in record["metrics"]:
                     row["value"] = record["metrics"][key]
                     row["details"] = {d.metric: record["metrics"].get(d.metric) for d in col.details}
@@ -110,14 +111,13 @@ def load_rows(specs: list[JobSpec], runs_root: Path, columns: tuple[Column, ...]
     return rows
 
 
-def evaluation_times(specs: list[JobSpec], runs_root: Path, open_run=RunDir) -> str:
+def evaluation_times(rows: list[dict]) -> str:
     """Each evaluation's mean wall time per finished run, over the runs that recorded it (records
     made before per-evaluation times lack them): "parzen@10000000 14.9 min (2 runs), ...", or ""."""
     seconds: dict[str, list[float]] = {}
-    for spec in specs:
-        run = open_run(runs_root, spec)
-        if run.status()["state"] == "done":
-            for name, s in run.read_record().get("eval_seconds", {}).items():
+    for row in rows:
+        if row["counts_run"]:  # one row per run carries its times
+            for name, s in row.get("eval_seconds", {}).items():
                 seconds.setdefault(name, []).append(s)
     return ", ".join(f"{name} {_duration(sum(v) / len(v))} ({len(v)} run{'s' * (len(v) > 1)})"
                      for name, v in seconds.items())
