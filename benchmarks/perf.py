@@ -363,8 +363,9 @@ def main(argv=None) -> int:
                                       "steps/s 2 workers bf16", "bf16 / fp32, 2 workers", "s/epoch before / best",
                                       "cpu epochs: min/run before / best"], tablefmt="github",
                       disable_numparse=True), "",
-             f"Median of {repeats} repeats of {steps} updates. `fused` is the default now; `bf16` is `--set "
-             "precision=bf16`, not a default until its 5-seed tables match fp32's within the seed spread. "
+             f"Median of {repeats} repeats of {steps} updates. `fused` is the default; `bf16` (`precision=bf16`) is "
+             "the cpu budget's default for the models whose 5-seed tables under it matched fp32's within the "
+             "seed spread (Table 1's), `--set precision=bf16` for the others. "
              "`1 thread`: one worker alone on one thread; `2 workers`: the machine's steps/s with two one-thread "
              "workers training at once (a table's `--workers 2`). Rates / GEMM: the step's FLOP rate over this machine's matrix-product "
              "rate at a step's shapes (1 = every cycle in GEMMs).", "",
