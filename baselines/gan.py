@@ -76,7 +76,7 @@ class GANConfig:
             # against fp32's 118.54 ± 7.19): the time bf16 won, given to the one row whose learning
             # curve still climbs. Trial 0 at 30 epochs: Parzen of 1,000 samples on validation images
             # 0-999 rose 30 (epoch 12), 55 (20), 68-77 (27-30)
-            "cpu": cls(epochs=40, precision="bf16", **adam),  # about 10 min per run on one of two cores
+            "cpu": cls(epochs=40, precision="bf16", **adam),  # about 13 min per run on one of two cores
             "paper": cls(epochs=300),
         }[budget]
 

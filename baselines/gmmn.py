@@ -114,7 +114,7 @@ class GMMNConfig:
             # bfloat16 autocast (issue 10's gate; the MMD itself stays float32, see mmd_squared)
             "cpu": cls(ae_epochs=8, epochs=20, gen_updates_per_step=10, bandwidths=(0.25, 0.5, 1.0),
                        precision="bf16"),
-            # about 6 min per run on one of two cores (fp32: 555 s; 1,160-1,800 s before the MMD was
+            # about 7.5 min per run on one of two cores (fp32: 555 s; 1,160-1,800 s before the MMD was
             # computed by matrix products, three blocks)
             "paper": cls(ae_epochs=500, epochs=1000),
         }[budget]
