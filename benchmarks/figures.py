@@ -58,8 +58,9 @@ FP32 = ["precision=fp32"]
 
 
 def _spec(benchmark, model, dataset, setting, budget, overrides):
+    """One 2-D run of Figure 2 or 4 (float32, FP32; `overrides` may still say otherwise)."""
     [spec] = grid(benchmark, models=[model], columns=[Column(dataset, setting, setting)], seeds=1, budget=budget,
-                  overrides=overrides, evals=())
+                  overrides=[*FP32, *overrides], evals=())
     return spec
 
 
@@ -70,16 +71,16 @@ def make_specs(figures, budget: str, dataset: str, overrides: list[str]) -> dict
     if "2" in figures:
         specs["2"] = {
             ("gaussian", "AAE"): _spec("figure2", "aae", dataset, "all", budget,
-                                       ["z_dim=2", "prior_std=1.0", *FP32, *overrides]),
-            ("gaussian", "VAE"): _spec("figure2", "vae", dataset, "all", budget, ["z_dim=2", *FP32, *overrides]),
+                                       ["z_dim=2", "prior_std=1.0", *overrides]),
+            ("gaussian", "VAE"): _spec("figure2", "vae", dataset, "all", budget, ["z_dim=2", *overrides]),
             ("mixture", "AAE"): _spec("figure2", "aae", dataset, "all", budget,
-                                      [*AAE_2D, "prior=mixture", *FP32, *overrides]),
+                                      [*AAE_2D, "prior=mixture", *overrides]),
             ("mixture", "VAE"): _spec("figure2", "vae", dataset, "all", budget,
-                                      ["z_dim=2", "prior=mixture", *FP32, *overrides]),
+                                      ["z_dim=2", "prior=mixture", *overrides]),
         }
     if "4" in figures:
         specs["4"] = {prior: _spec("figure4", "aae", dataset, fig4_setting, budget,
-                                   [*AAE_2D, f"prior={prior}", "label_conditioned=true", *FP32, *overrides])
+                                   [*AAE_2D, f"prior={prior}", "label_conditioned=true", *overrides])
                       for prior in ("mixture", "swissroll")}
     if "5" in figures:
         [spec] = table1.make_specs(models=["aae"], columns=[table1.parzen_column(dataset, 10_000)], seeds=1,

@@ -85,7 +85,7 @@ class AAEConfig:
             # (sigma on 0-999) 315.56 against 314.31, within the seeds' spread (sd 1.2): not taken
             # bfloat16 autocast since the bf16 gate (issue 10): Table 1's 5 seeds 312.38 ± 1.03
             # against fp32's 313.10 ± 1.20
-            "cpu": cls(epochs=12, precision="bf16"),  # about 5 min per run on one of two cores
+            "cpu": cls(epochs=12, precision="bf16"),  # about 6 min per run on one of two cores
             "paper": cls(epochs=2000),
         }[budget]
 
