@@ -178,6 +178,12 @@ def mmd_rows(repeats: int, n: int) -> list[list]:
              f"{fn(fake, real, config.bandwidths).item():.8f}"] for label, fn in forms.items()]
 
 
+def bf16_defaults(models) -> list[str]:
+    """The timed models whose cpu budget trains in bfloat16 by default."""
+    names = dict.fromkeys(name.partition(":")[0] for name in models)
+    return [name for name in names if config_for(name, "cpu").precision == "bf16"]
+
+
 def training_rows(models, steps: int, repeats: int, rates: dict) -> list[list]:
     rows = []
     for name in models:
@@ -365,7 +371,7 @@ def main(argv=None) -> int:
                       disable_numparse=True), "",
              f"Median of {repeats} repeats of {steps} updates. `fused` is the default; `bf16` (`precision=bf16`) is "
              "the cpu budget's default for the models whose 5-seed tables under it matched fp32's within the "
-             "seed spread (Table 1's), `--set precision=bf16` for the others. "
+             f"seed spread ({', '.join(bf16_defaults(models))}), `--set precision=bf16` for the others. "
              "`1 thread`: one worker alone on one thread; `2 workers`: the machine's steps/s with two one-thread "
              "workers training at once (a table's `--workers 2`). Rates / GEMM: the step's FLOP rate over this machine's matrix-product "
              "rate at a step's shapes (1 = every cycle in GEMMs).", "",
