@@ -25,7 +25,7 @@ import torch  # noqa: E402
 
 from aae import io  # noqa: E402
 from aae.cli import figure_parser, guarded, prepare_figure_run  # noqa: E402
-from aae.eval.features import FeatureNet, feature_network  # noqa: E402
+from aae.eval.features import feature_network, predicted_labels  # noqa: E402
 from aae.results import Column  # noqa: E402
 from aae.train import load_trained  # noqa: E402
 from benchmarks.specs import grid  # noqa: E402
@@ -38,14 +38,6 @@ def make_specs(budget: str, dataset: str, overrides: list[str]):
     """[the supervised AAE] (the judge is not a run: it is cached like a dataset)."""
     return grid("figure7", models=["supervised_aae"], columns=[Column(dataset, "all", "all")], seeds=1,
                 budget=budget, overrides=overrides, evals=())
-
-
-@torch.no_grad()
-def judged_labels(judge: FeatureNet, images: torch.Tensor, block: int = 2000) -> torch.Tensor:
-    """The judge's digit for each flattened image, in blocks (a convolution over 10,000 images at
-    once would hold about a gigabyte of activations)."""
-    device = next(judge.parameters()).device
-    return torch.cat([judge(part.to(device)).argmax(1).cpu() for part in images.split(block)])
 
 
 def label_agreement(predicted: torch.Tensor, n_classes: int) -> float:
@@ -83,9 +75,9 @@ def draw(args) -> int:
     judge, card = feature_network(data, args.runs_dir / "cache", model.device)
     judge_error = 100.0 * (1.0 - card["test_accuracy"])
     images = model.style_grid(N_STYLES, torch.Generator().manual_seed(spec.seed))
-    agreement = label_agreement(judged_labels(judge, images), data.n_classes)
+    agreement = label_agreement(predicted_labels(judge, images), data.n_classes)
     many = model.style_grid(JUDGED_STYLES, torch.Generator().manual_seed(spec.seed + 1))  # styles the grid does not show
-    overall = label_agreement(judged_labels(judge, many), data.n_classes)
+    overall = label_agreement(predicted_labels(judge, many), data.n_classes)
     se = (overall * (100.0 - overall) / len(many)) ** 0.5
     out = args.results_dir / "figures" / "figure7.png"
     plot(images, data.image_shape, data.n_classes,

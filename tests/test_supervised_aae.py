@@ -10,8 +10,8 @@ from aae.batches import epoch_batches
 from aae.data.synthetic import make_synthetic
 from aae.models.base import DataInfo
 from aae.registry import config_for, get_model
-from aae.eval.features import feature_network
-from benchmarks.figure7 import judged_labels, label_agreement
+from aae.eval.features import feature_network, predicted_labels
+from benchmarks.figure7 import label_agreement
 from tests.conftest import run_cli
 
 
@@ -55,6 +55,6 @@ def test_the_judge_reads_real_test_images_as_their_labels(tmp_path):
     agree with their labels far above chance, or the figure's number would measure the judge."""
     data = make_synthetic()
     judge, card = feature_network(data, tmp_path / "cache")
-    predicted = judged_labels(judge, data.floats("test"), block=7)  # blocks: the same labels in pieces
+    predicted = predicted_labels(judge, data.floats("test"), block=7)  # blocks: the same labels in pieces
     assert (predicted == data.labels("test")).float().mean() == pytest.approx(card["test_accuracy"])
     assert card["test_accuracy"] >= 0.9

@@ -58,9 +58,16 @@ def features_of(net: FeatureNet, images: torch.Tensor, block: int = 2000) -> tor
 
 
 @torch.no_grad()
-def accuracy(net: FeatureNet, x: torch.Tensor, y: torch.Tensor) -> float:
+def predicted_labels(net: FeatureNet, images: torch.Tensor, block: int = 2000) -> torch.Tensor:
+    """The network's class for each flattened image, on the CPU, in blocks (a convolution over
+    10,000 images at once would hold about a gigabyte of activations)."""
     net.eval()
-    return float(sum((net(p).argmax(1) == t).sum() for p, t in zip(x.split(2000), y.split(2000)))) / len(y)
+    device = next(net.parameters()).device
+    return torch.cat([net(part.to(device)).argmax(1).cpu() for part in images.split(block)])
+
+
+def accuracy(net: FeatureNet, x: torch.Tensor, y: torch.Tensor) -> float:
+    return float((predicted_labels(net, x) == y.cpu()).sum()) / len(y)
 
 
 def train_feature_net(data, device="cpu") -> tuple[FeatureNet, dict]:
