@@ -8,7 +8,9 @@ K categories) with K = 16 and 30 as in the paper, and K = 10, which the paper la
 accuracy under the best one-to-one matching of clusters to classes can be reported. Every run is
 scored with the paper's clustering error (each cluster takes the label of its most confident
 validation image; test images take their cluster's label), normalised mutual information and the
-number of empty clusters. No training label is used. Writes results/table3.md; Figure 9 is drawn
+number of empty clusters. No training label is used. Every run records the clustering error within
+the validation images after each epoch (clusters labelled by validation images 0-4999, scored on
+5000-9999), drawn as results/figures/curves_table3.png. Writes results/table3.md; Figure 9 is drawn
 by `python -m benchmarks.figures --figures 9` from the same runs.
 """
 from __future__ import annotations
@@ -18,6 +20,7 @@ import sys
 
 from aae.cli import Benchmark, OneLineParser, benchmark_main, positive_int
 from aae.results import Column, Detail, TableLayout
+from benchmarks.learning_curves import plot_learning_curves
 from benchmarks.specs import grid
 
 PAPER_CLUSTERS = (16, 30)
@@ -60,14 +63,21 @@ def layout_for(clusters) -> TableLayout:
     )
 
 
-
 def make_specs(*, models, columns, seeds, budget, overrides):
     specs = []
     for row in models:
         model, _, k = row.partition(":")
         specs += grid("table3", models=[model], columns=list(columns), seeds=seeds, budget=budget,
-                      overrides=[f"n_clusters={k}", *overrides], evals=("clustering",), variant=k)
+                      overrides=[f"n_clusters={k}", *overrides], evals=("clustering",), curve=("valid_clustering",),
+                      variant=k)
     return specs
+
+
+def plot_curves(args, specs, columns) -> None:
+    measured = {s.row: row_title(int(s.variant)) for s in specs}
+    plot_learning_curves(args, specs, columns, key="valid_cluster_error", ylabel="validation clustering error (%)",
+                         titles=measured, name="curves_table3",
+                         title="Table 3: clustering error within the validation images after every epoch")
 
 
 def cluster_count(text: str) -> int:
@@ -84,7 +94,7 @@ def add_arguments(parser) -> None:
 
 def benchmark(clusters: tuple[int, ...]) -> Benchmark:
     return Benchmark(prog="benchmarks.table3", description=__doc__, layout=layout_for(clusters), make_specs=make_specs,
-                     synthetic_columns=SYNTHETIC_COLUMNS, add_arguments=add_arguments)
+                     synthetic_columns=SYNTHETIC_COLUMNS, add_arguments=add_arguments, after_table=plot_curves)
 
 
 BENCHMARK = benchmark(PAPER_CLUSTERS + EXTRA_CLUSTERS)

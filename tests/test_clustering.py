@@ -1,6 +1,7 @@
 """Table 3's clustering measures: known answers."""
 import numpy as np
 import pytest
+import torch
 
 from aae.eval.clustering import clustering_metrics, matched_accuracy, paper_error
 
@@ -52,3 +53,37 @@ def test_empty_clusters_are_counted(balanced):
     y_valid, y_test = balanced
     m = clustering_metrics(one_hot(y_valid, 30), y_valid, one_hot(y_test, 30), y_test, 10)
     assert m["empty_clusters"] == 20 and m["cluster_error"] == 0.0
+
+
+class _ValidOnly:
+    """Validation images whose first pixel is their label and second pixel 1 in the second half;
+    reading the test split fails the test."""
+
+    def __init__(self, labels):
+        self.y_valid = labels
+        self.x = torch.zeros(len(labels), 4)
+        self.x[:, 0] = torch.as_tensor(labels, dtype=torch.float32)
+        self.x[len(labels) // 2:, 1] = 1.0
+
+    def floats(self, split, device=None):
+        assert split == "valid", f"a learning curve read the {split} images"
+        return self.x
+
+
+class _LabelClusters:
+    """Each image in its label's cluster, except the second half's 3s, which land with the 5s."""
+
+    def predict_proba(self, x):
+        cluster = x[:, 0].long()
+        cluster = torch.where((x[:, 1] == 1) & (cluster == 3), 5, cluster)
+        return torch.nn.functional.one_hot(cluster, 10).float()
+
+
+def test_the_clustering_curve_labels_on_one_half_of_the_validation_images_and_scores_the_other():
+    """The first half labels the clusters (3 -> 3, 5 -> 5), so exactly the second half's 3s are
+    wrong: 50 of 500 images, 10%. The test split is never read."""
+    from aae.eval import EvalContext, evaluate
+
+    data = _ValidOnly(np.tile(np.arange(10), 100))
+    metrics = evaluate("valid_clustering", _LabelClusters(), EvalContext(data=data, device="cpu", seed=0))
+    assert metrics == {"valid_cluster_error": pytest.approx(10.0)}

@@ -45,6 +45,10 @@ def test_table3_end_to_end_on_synthetic_data_then_figure9(tmp_path):
     assert all(r["labelled_indices"] == [] for r in records)  # "none": no label was drawn
     assert [("matched_accuracy" in r["metrics"]) for r in sorted(records, key=lambda r: r["spec"]["variant"])] == \
         [True, False]  # K = 10 only
+    histories = [[json.loads(line) for line in p.read_text().splitlines()]
+                 for p in (tmp_path / "runs").glob("*/metrics.jsonl")]
+    assert len(histories) == 2 and all(0 <= row["valid_cluster_error"] <= 100 for h in histories for row in h)
+    assert (tmp_path / "results" / "figures" / "curves_table3.png").exists()
 
     drawn = run_cli("benchmarks.figures", "--budget", "smoke", "--dataset", "synthetic", "--figures", "9",
                     "--runs-dir", str(tmp_path / "runs"), "--results-dir", str(tmp_path / "results"))

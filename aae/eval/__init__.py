@@ -17,7 +17,7 @@ import torch
 
 from aae.errors import UserError
 from aae.eval.classification import error_rate, probabilities
-from aae.eval.clustering import CLUSTERING_KEYS, clustering_metrics
+from aae.eval.clustering import CLUSTERING_KEYS, clustering_metrics, paper_error
 from aae.eval.quality import KEY_SUFFIXES, model_features, quality_keys, quality_of_features
 from aae.eval.sampling import SAMPLE_BLOCK, reporting, sample_blocks
 from aae.eval.parzen import SIGMA_GRID, parzen_evaluate, sigma_grid  # noqa: F401  (sigma_grid: re-exported)
@@ -133,6 +133,17 @@ def clustering(model, ctx: EvalContext) -> dict[str, float]:
     return clustering_metrics(q["valid"], data.y_valid, q["test"], data.y_test, data.n_classes)
 
 
+def valid_clustering(model, ctx: EvalContext) -> dict[str, float]:
+    """Table 3's learning curve: the paper's clustering error within the validation images alone,
+    each cluster labelled by its most confident image among validation images 0-4999, the error
+    counted on images 5000-9999 (the test set is never read; the final score keeps the paper's
+    split: labels from the validation images, error on the test images)."""
+    data = ctx.data
+    q = probabilities(model.predict_proba, data.floats("valid", ctx.device)).numpy()
+    half = len(q) // 2
+    return {"valid_cluster_error": paper_error(q[:half], data.y_valid[:half], q[half:], data.y_valid[half:])}
+
+
 @dataclass(frozen=True)
 class Evaluation:
     """An evaluation by name: the function (model, ctx, **arguments) -> metrics, whose typed
@@ -150,6 +161,7 @@ EVALUATIONS = {
     "classification": Evaluation(classification, "predict_proba", lambda: ("valid_error", "test_error")),
     "valid_error": Evaluation(valid_error, "predict_proba", lambda: ("valid_error",), curve=True),
     "clustering": Evaluation(clustering, "predict_proba", lambda: CLUSTERING_KEYS),
+    "valid_clustering": Evaluation(valid_clustering, "predict_proba", lambda: ("valid_cluster_error",), curve=True),
     "parzen": Evaluation(parzen, "sample", parzen_keys),
     "parzen_valid": Evaluation(parzen_valid, "sample", lambda samples: ("valid_ll",), curve=True),
     "recon_parzen": Evaluation(recon_parzen, "reconstruct",
