@@ -22,7 +22,7 @@ from aae import io
 from aae.data import LOADERS, load_dataset
 from aae.errors import DataMissing, UserError
 from aae.provenance import git_sha
-from aae.records import StoredRuns, export, records_path
+from aae.records import StoredRuns, export, records_path, restore
 from aae.registry import BUDGETS, get_model
 from aae.results import Column, TableLayout, describe_configs, evaluation_times, load_rows, render, summarize
 from aae.runner import EXECUTORS, check_executor, run_specs
@@ -129,7 +129,12 @@ def build_parser(prog: str, description: str, datasets: list[str]) -> OneLinePar
                    help="train nothing, read no run directory: rebuild the table from its committed records "
                         "(results/records/<table>.jsonl under --results-dir, or --records-from) with the same "
                         "arguments it was made with")
-    p.add_argument("--records-from", type=Path, metavar="FILE", help="the records file --from-records reads")
+    p.add_argument("--records-from", type=Path, metavar="FILE",
+                   help="the records file --from-records and --reuse-records read")
+    p.add_argument("--reuse-records", action="store_true",
+                   help="before training, write the finished runs of the committed records (same run id) that "
+                        "--runs-dir lacks back into it, without checkpoints: on a fresh machine only the runs "
+                        "whose config changed train")
     s = p.add_argument_group("slurm (with --executor slurm)")
     s.add_argument("--slurm-profile", help="a profile from slurm/profiles/ (partition, time limit, GPUs, ...)")
     s.add_argument("--slurm-partition")
@@ -230,6 +235,10 @@ def _benchmark(args, argv, started, bench: Benchmark, datasets) -> int:
         extra = stored.meta["extra_rows"]
         header = {**stored.meta["header"], "date": _now()}
     else:
+        restored = restore(args.records_from or records_path(args.results_dir, layout.name), specs, args.runs_dir) \
+            if args.reuse_records else 0
+        if args.reuse_records:
+            print(f"{restored} finished runs restored from the records (no checkpoints)", file=sys.stderr)
         reused = sum(RunDir(args.runs_dir, s).is_complete() for s in specs)
         if not args.gather_only:
             run_specs(specs, args.runs_dir, args.executor, args.workers, args.data_dir, _slurm_options(args))
@@ -237,6 +246,8 @@ def _benchmark(args, argv, started, bench: Benchmark, datasets) -> int:
         extra = bench.extra_rows(args, [c for c in columns if c.dataset not in missing], specs) \
             if bench.extra_rows else []
         header = _header(prog, argv, args, started, reused, len(specs))
+        if restored:
+            header["this command's wall time"] += f"; {restored} of them restored from the committed records"
         if times := evaluation_times(rows):
             header["evaluation time per run"] = times
     configs = describe_configs(models, specs)

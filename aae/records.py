@@ -9,6 +9,12 @@ wall times) and its metric log (every epoch's losses and learning-curve scores);
 `--from-records` rebuilds the table from that file alone: the same rows through the same
 summary and renderer, so the result equals the committed table except for its date line
 (tests/test_committed_records.py checks every committed table this way).
+
+`--reuse-records` writes the finished runs of that file back into a runs directory that lacks
+them (`restore`), without checkpoints, so on a fresh machine only the runs whose config changed
+train: a table with one new recipe costs that row's runs, not the whole table's. A restored run
+says so in its record ("restored_from"); what needs its weights (a figure, a new evaluation)
+names it and how to train it again.
 """
 from __future__ import annotations
 
@@ -73,3 +79,26 @@ class StoredRuns:
 
     def __call__(self, runs_root, spec: JobSpec) -> StoredRun:
         return StoredRun(self.entries.get(spec.run_id))
+
+
+def restore(path: Path, specs: list[JobSpec], runs_root: Path) -> int:
+    """Write back, as finished runs without a checkpoint, each spec's run that `path` holds done
+    (same run id, every evaluation the spec asks for already in its record) and runs_root has
+    never started. Returns how many were written; a run directory that exists is never touched."""
+    entries = StoredRuns(path).entries
+    restored = 0
+    for spec in specs:
+        entry, run = entries.get(spec.run_id), RunDir(runs_root, spec)
+        if entry is None or entry["status"].get("state") != "done" or run.path.exists():
+            continue
+        record = entry["record"]
+        if any(e not in record.get("evaluated", record["spec"]["evals"]) for e in spec.evals):
+            continue  # scoring it would need the weights: it trains
+        run.path.mkdir(parents=True)
+        io.write_json(run.config, spec.to_dict())
+        io.write_jsonl(run.metrics, entry["history"])
+        if entry.get("eval_errors"):
+            io.write_json(run.eval_errors_file, entry["eval_errors"])
+        run.finish({**record, "restored_from": str(path)})  # record, then status "done"
+        restored += 1
+    return restored

@@ -109,6 +109,10 @@ def build_model(spec: JobSpec, data, device):
 
 
 def _load_final(spec: JobSpec, run: RunDir, data, device):
+    restored_from = run.read_record().get("restored_from")
+    if restored_from and not run.checkpoint.exists():
+        raise UserError(f"{spec.describe()} was restored from {restored_from} without its weights; "
+                        f"delete {run.path} to train it again")
     model, _ = build_model(spec, data, device)
     try:
         model.load_state_dict(load_checkpoint(run.checkpoint, device)["model"])

@@ -65,3 +65,37 @@ def test_every_committed_run_keeps_its_hash(records):
         entry = json.loads(line)
         spec = JobSpec.from_dict(entry["record"]["spec"])
         assert spec.run_id == entry["run_id"], entry["run"]
+
+
+def test_reuse_records_restores_finished_runs_so_only_new_ones_train(tmp_path):
+    """A fresh runs directory, one more seed: the first seed's runs come back from the records
+    (no checkpoint, their numbers unchanged) and only the second seed's train. What needs a
+    restored run's weights says so in one line."""
+    from aae.errors import UserError
+    from aae.train import load_trained
+
+    first = run_cli("benchmarks.table2", *smoke_args(tmp_path, "--seeds", "1", "--models", "nn_baseline"))
+    assert first.returncode == 0, first.stderr
+    records = tmp_path / "results" / "records" / "table2.jsonl"
+    before = {e["run_id"]: e["record"]["metrics"] for e in map(json.loads, records.read_text().splitlines()[1:])}
+
+    fresh = tmp_path / "fresh-runs"
+    again = run_cli("benchmarks.table2", *smoke_args(tmp_path, "--seeds", "2", "--models", "nn_baseline",
+                                                      "--reuse-records", "--runs-dir", str(fresh)))
+    assert again.returncode == 0, again.stderr
+    assert "2 finished runs restored from the records" in again.stderr
+    assert "4 runs: 2 already finished, 2 to run" in again.stderr
+    assert "2 of them restored from the committed records" in (tmp_path / "results" / "table2.md").read_text()
+    after = {e["run_id"]: e for e in map(json.loads, records.read_text().splitlines()[1:])}
+    assert len(after) == 4 and all(after[r]["record"]["metrics"] == m for r, m in before.items())
+    assert sum("restored_from" in e["record"] for e in after.values()) == 2
+    for run_id in before:
+        assert not (fresh / run_id / "checkpoint.pt").exists() and (fresh / run_id / "metrics.jsonl").exists()
+
+    restored = next(JobSpec.from_dict(json.loads((fresh / r / "config.json").read_text())) for r in before)
+    with pytest.raises(UserError, match="was restored from .*table2.jsonl without its weights; delete"):
+        load_trained(restored, fresh)
+
+    third = run_cli("benchmarks.table2", *smoke_args(tmp_path, "--seeds", "2", "--models", "nn_baseline",
+                                                      "--reuse-records", "--runs-dir", str(fresh)))
+    assert third.returncode == 0 and "0 finished runs restored" in third.stderr  # existing runs are never touched
