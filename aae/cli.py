@@ -235,9 +235,9 @@ def _benchmark(args, argv, started, bench: Benchmark, datasets) -> int:
         extra = stored.meta["extra_rows"]
         header = {**stored.meta["header"], "date": _now()}
     else:
-        restored = restore(args.records_from or records_path(args.results_dir, layout.name), specs, args.runs_dir) \
-            if args.reuse_records else 0
+        restored = 0
         if args.reuse_records:
+            restored = restore(args.records_from or records_path(args.results_dir, layout.name), specs, args.runs_dir)
             print(f"{restored} finished runs restored from the records (no checkpoints)", file=sys.stderr)
         reused = sum(RunDir(args.runs_dir, s).is_complete() for s in specs)
         if not args.gather_only:
