@@ -35,7 +35,10 @@ def test_matches_a_float64_reference(images):
         np.testing.assert_allclose(ours[:, j], reference(samples.double().numpy(), x.double().numpy(), s), rtol=1e-6)
 
 
-@pytest.mark.parametrize("dtype, rtol", [(torch.float64, 1e-12), (torch.float32, 1e-7)])
+# float32: other block shapes run other GEMM kernels, whose sums may differ in the last bits; on
+# some CPUs of this kind by 2 ulp (relative 2.1e-7, over float32's epsilon of 1.2e-7). A block
+# dropped or counted twice moves a log-likelihood by log(2) or more.
+@pytest.mark.parametrize("dtype, rtol", [(torch.float64, 1e-12), (torch.float32, 1e-6)])
 def test_result_does_not_depend_on_block_sizes(images, dtype, rtol):
     samples, x = images
     sigmas = np.logspace(-1, 0, 10)
