@@ -23,7 +23,7 @@ from pathlib import Path
 
 from aae import io
 from aae.errors import UserError
-from aae.runs import RunDir
+from aae.runs import RunDir, evaluated_in
 from aae.spec import JobSpec
 
 
@@ -92,7 +92,7 @@ def restore(path: Path, specs: list[JobSpec], runs_root: Path) -> int:
         if entry is None or entry["status"].get("state") != "done" or run.path.exists():
             continue
         record = entry["record"]
-        if any(e not in record.get("evaluated", record["spec"]["evals"]) for e in spec.evals):
+        if any(e not in evaluated_in(record) for e in spec.evals):
             continue  # scoring it would need the weights: it trains
         run.path.mkdir(parents=True)
         io.write_json(run.config, spec.to_dict())

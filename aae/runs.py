@@ -123,8 +123,7 @@ class RunDir:
         return record
 
     def evaluated(self) -> list[str]:
-        record = self.read_record()
-        return record["evaluated"] if "evaluated" in record else record["spec"]["evals"]  # older records
+        return evaluated_in(self.read_record())
 
     def missing_evaluations(self) -> list[str]:
         done = self.evaluated()
@@ -217,6 +216,11 @@ def _owner_if_locked(f) -> str | None:
         f.seek(0)
         return f.read().strip() or "another process"
     return None
+
+
+def evaluated_in(record: dict) -> list[str]:
+    """The evaluations a run's record holds (records made before "evaluated" existed: the spec's)."""
+    return record["evaluated"] if "evaluated" in record else record["spec"]["evals"]
 
 
 def histories(specs, runs_root: Path, key: str) -> dict:

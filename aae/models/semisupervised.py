@@ -269,7 +269,7 @@ class ClusteringAAEConfig(SemiSupervisedAAEConfig):
             # bfloat16 since its 5-seed gate (issue 10): at 5 epochs 44.34 ± 7.39 / 40.13 ± 2.64 / 50.64 ± 4.44
             # (16 / 30 / 10 clusters) against float32's 41.88 ± 5.36 / 41.92 ± 4.73 / 53.63 ± 9.61, each inside
             # float32's seed spread, at about 140 s a run instead of 225 (two workers). The time won went to
-            # epochs, 5 -> 20: 15 runs of about 9 min on two workers, Table 3 in about 70 min.
+            # epochs, 5 -> 20: 15 runs of 611-674 s on two workers, Table 3 in about 87 min idle.
             "cpu": cls(epochs=20, precision="bf16", **adam),
             "paper": cls(),
         }[budget]
