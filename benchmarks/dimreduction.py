@@ -8,7 +8,9 @@ head per category, every pair of heads closer than eta is penalised, and z is a 
 Gaussian prior. The paper's four settings: 2-D with 1000 labels, 2-D with 100 labels, 2-D with 20
 clusters and no label, 10-D with 100 labels. Errors: with labels, the test error of argmax
 q(y|x), as in Table 2; without, Table 3's clustering error (each cluster takes the label of its
-most confident validation image). Writes results/dimreduction.md, then Figure 11
+most confident validation image). Every run records its validation score after every epoch
+(classification error, or the clustering error within the validation images), drawn as
+results/figures/curves_dimreduction.png. Writes results/dimreduction.md, then Figure 11
 (results/figures/figure11.png): the test images' representations coloured by digit, from
 trial 0 of each cell (the 10-D one projected to 2-D by PCA: the paper does not say how).
 """
@@ -28,6 +30,7 @@ from aae.cli import Benchmark, benchmark_main  # noqa: E402
 from aae.results import Column, Detail, TableLayout  # noqa: E402
 from aae.runs import RunDir  # noqa: E402
 from aae.train import load_trained  # noqa: E402
+from benchmarks.learning_curves import plot_learning_curves  # noqa: E402
 from benchmarks.specs import grid  # noqa: E402
 
 UNSUPERVISED_CLUSTERS = 20  # the paper's unsupervised setting
@@ -92,10 +95,26 @@ def make_specs(*, models, columns, seeds, budget, overrides):
     for row in models:
         model, _, variant = row.partition(":")
         for col in columns:
-            evals = ("clustering",) if col.setting == "none" else ("classification",)
+            evals, curve = (("clustering",), ("valid_clustering",)) if col.setting == "none" else \
+                (("classification",), ("valid_error",))
             specs += grid("dimreduction", models=[model], columns=[col], seeds=seeds, budget=budget,
-                          overrides=[*variant_overrides(variant, col), *overrides], evals=evals, variant=variant)
+                          overrides=[*variant_overrides(variant, col), *overrides], evals=evals, variant=variant,
+                          curve=curve)
     return specs
+
+
+def plot_curves(args, specs, columns) -> None:
+    """Validation scores after every epoch (never the test set): the reader sees whether a cell
+    has converged at the budget."""
+    plot_learning_curves(args, specs, columns, key=lambda c: "valid_cluster_error" if c.setting == "none" else "valid_error",
+                         ylabel=lambda c: f"validation {'clustering ' if c.setting == 'none' else ''}error (%)",
+                         titles=ROWS, name="curves_dimreduction",
+                         title="Section 7: validation error after every epoch", log_scale=True)
+
+
+def after_table(args, specs, columns) -> None:
+    plot_curves(args, specs, columns)
+    figure11(args, specs, columns)
 
 
 def figure11(args, specs, columns) -> None:
@@ -142,7 +161,7 @@ def figure11(args, specs, columns) -> None:
 
 
 BENCHMARK = Benchmark(prog="benchmarks.dimreduction", description=__doc__, layout=LAYOUT, make_specs=make_specs,
-                      synthetic_columns=SYNTHETIC_COLUMNS, after_table=figure11)
+                      synthetic_columns=SYNTHETIC_COLUMNS, after_table=after_table)
 
 
 def main(argv=None) -> int:

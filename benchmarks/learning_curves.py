@@ -16,28 +16,33 @@ from aae.runs import histories  # noqa: E402
 PLAIN_NUMBERS = FuncFormatter(lambda v, _: f"{v:g}")  # log-axis ticks as 20, 30, not 2 x 10^1
 
 
-def plot_learning_curves(args, specs, columns, *, key: str, ylabel: str, titles: dict, name: str, title: str,
+def plot_learning_curves(args, specs, columns, *, key, ylabel, titles: dict, name: str, title: str,
                          log_scale: bool = False) -> None:
-    """results/figures/<name>.png from the finished runs among `specs` that recorded `key`."""
-    logs = histories(specs, args.runs_dir, key)
+    """results/figures/<name>.png from the finished runs among `specs` that recorded `key`.
+    `key` and `ylabel`: one for every panel, or a function of the column (a table whose columns
+    score differently: section 7's classification and clustering columns)."""
+    key_of = key if callable(key) else lambda _: key
+    ylabel_of = ylabel if callable(ylabel) else lambda _: ylabel
+    logs = {}
+    for col in columns:
+        logs.update(histories([s for s in specs if col.reads(s)], args.runs_dir, key_of(col)))
     if not logs:
         return
     panels = [c for c in columns if any(c.reads(s) for s in logs)]
     fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.4), squeeze=False)
     colours = {row: f"C{i}" for i, row in enumerate(dict.fromkeys(s.row for s in specs))}
     for ax, col in zip(axes[0], panels):
-        labelled = set()
-        for spec, rows in logs.items():
-            if not col.reads(spec):
-                continue
+        labelled, key = set(), key_of(col)
+        panel = {spec: rows for spec, rows in logs.items() if col.reads(spec)}
+        for spec, rows in panel.items():
             label = titles.get(spec.row, spec.row)
             ax.plot([r["epoch"] for r in rows], [r[key] for r in rows], color=colours[spec.row], lw=1, alpha=0.8,
                     marker="o", ms=2, label=None if label in labelled else label)
             labelled.add(label)
         ax.set_title(col.title, fontsize=9)
         ax.set_xlabel("epoch", fontsize=8)
-        ax.set_ylabel(ylabel, fontsize=8)
-        if log_scale and all(r[key] > 0 for rows in logs.values() for r in rows):
+        ax.set_ylabel(ylabel_of(col), fontsize=8)
+        if log_scale and all(r[key] > 0 for rows in panel.values() for r in rows):
             ax.set_yscale("log")  # small errors stay readable; a stand-in's 0% would not plot
             ax.yaxis.set_major_formatter(PLAIN_NUMBERS)
             ax.yaxis.set_minor_formatter(PLAIN_NUMBERS)

@@ -78,6 +78,15 @@ def test_dimreduction_end_to_end_on_synthetic_data(tmp_path):
     assert shapes == [(2, 0), (2, 20), (10, 0), (10, 20)]
     assert all(("cluster_error" in r["metrics"]) == (r["spec"]["setting"] == "none")
                == r["spec"]["config"]["encoder_batch_norm"] for r in records)
+    for run in (tmp_path / "runs").iterdir():  # every epoch's validation score, the column's kind
+        setting = json.loads((run / "record.json").read_text())["spec"]["setting"]
+        key = "valid_cluster_error" if setting == "none" else "valid_error"
+        log = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+        assert len(log) == 2 and all(0 <= r[key] <= 100 for r in log), (setting, log)
+    curves = matplotlib.image.imread(tmp_path / "results" / "figures" / "curves_dimreduction.png")
+    assert curves.shape[1] > 1.5 * curves.shape[0]  # the two columns' panels side by side
+    halves = np.array_split(curves[:, :, :3], 2, axis=1)
+    assert not np.allclose(halves[0][:, : halves[1].shape[1]], halves[1][:, : halves[0].shape[1]])
 
     image = matplotlib.image.imread(tmp_path / "results" / "figures" / "figure11.png")
     assert image.shape[1] > 2.5 * image.shape[0]  # four panels side by side
