@@ -106,7 +106,8 @@ def make_specs(*, models, columns, seeds, budget, overrides):
 def plot_curves(args, specs, columns) -> None:
     """Validation scores after every epoch (never the test set): the reader sees whether a cell
     has converged at the budget."""
-    plot_learning_curves(args, specs, columns, key=lambda c: "valid_cluster_error" if c.setting == "none" else "valid_error",
+    plot_learning_curves(args, specs, columns,
+                         key=lambda c: "valid_cluster_error" if c.setting == "none" else "valid_error",
                          ylabel=lambda c: f"validation {'clustering ' if c.setting == 'none' else ''}error (%)",
                          titles=ROWS, name="curves_dimreduction",
                          title="Section 7: validation error after every epoch", log_scale=True)
