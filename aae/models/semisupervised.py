@@ -307,7 +307,7 @@ class DimReductionAAEConfig(SemiSupervisedAAEConfig):
                                                 "steps_per_epoch")}
         if budget == "cpu":
             # Table 2's cpu recipe (Adam, cosine, bfloat16) at 12 epochs (was 3 in float32 at constant rates):
-            # 20 runs in about 75 min on two workers (3 epochs took 87-115 s a run in bfloat16, idle).
+            # 20 runs in 78.4 min on two workers, idle (395-490 s a run).
             # bfloat16's gate, 5 seeds at 3 constant-rate epochs, test error, bf16 against float32:
             # 2-D 1000 labels 7.57 ± 0.71 / 7.80 ± 0.72, 2-D 100 labels 24.71 ± 2.63 / 25.34 ± 4.76,
             # 2-D unsupervised 64.47 ± 5.24 / 62.97 ± 9.08, 10-D 100 labels 14.76 ± 4.07 / 16.07 ± 4.98:
