@@ -27,6 +27,7 @@ from sklearn.decomposition import PCA  # noqa: E402
 
 from aae import io  # noqa: E402
 from aae.cli import Benchmark, benchmark_main  # noqa: E402
+from aae.eval import EVALUATIONS  # noqa: E402
 from aae.results import Column, Detail, TableLayout  # noqa: E402
 from aae.runs import RunDir  # noqa: E402
 from aae.train import load_trained  # noqa: E402
@@ -95,19 +96,24 @@ def make_specs(*, models, columns, seeds, budget, overrides):
     for row in models:
         model, _, variant = row.partition(":")
         for col in columns:
-            evals, curve = (("clustering",), ("valid_clustering",)) if col.setting == "none" else \
-                (("classification",), ("valid_error",))
+            evaluation, curve = scored_by(col)
             specs += grid("dimreduction", models=[model], columns=[col], seeds=seeds, budget=budget,
-                          overrides=[*variant_overrides(variant, col), *overrides], evals=evals, variant=variant,
-                          curve=curve)
+                          overrides=[*variant_overrides(variant, col), *overrides], evals=(evaluation,),
+                          variant=variant, curve=(curve,))
     return specs
+
+
+def scored_by(col: Column) -> tuple[str, str]:
+    """A column's evaluation and learning curve: Table 3's clustering scores without labels,
+    Table 2's classification error with them."""
+    return ("clustering", "valid_clustering") if col.setting == "none" else ("classification", "valid_error")
 
 
 def plot_curves(args, specs, columns) -> None:
     """Validation scores after every epoch (never the test set): the reader sees whether a cell
     has converged at the budget."""
     plot_learning_curves(args, specs, columns,
-                         key=lambda c: "valid_cluster_error" if c.setting == "none" else "valid_error",
+                         key=lambda c: EVALUATIONS[scored_by(c)[1]].keys()[0],  # the score the curve records
                          ylabel=lambda c: f"validation {'clustering ' if c.setting == 'none' else ''}error (%)",
                          titles=ROWS, name="curves_dimreduction",
                          title="Section 7: validation error after every epoch", log_scale=True)

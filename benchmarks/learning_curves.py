@@ -23,17 +23,14 @@ def plot_learning_curves(args, specs, columns, *, key, ylabel, titles: dict, nam
     score differently: section 7's classification and clustering columns)."""
     key_of = key if callable(key) else lambda _: key
     ylabel_of = ylabel if callable(ylabel) else lambda _: ylabel
-    logs = {}
-    for col in columns:
-        logs.update(histories([s for s in specs if col.reads(s)], args.runs_dir, key_of(col)))
-    if not logs:
+    logs = {col: histories([s for s in specs if col.reads(s)], args.runs_dir, key_of(col)) for col in columns}
+    panels = [c for c in columns if logs[c]]
+    if not panels:
         return
-    panels = [c for c in columns if any(c.reads(s) for s in logs)]
     fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.4), squeeze=False)
     colours = {row: f"C{i}" for i, row in enumerate(dict.fromkeys(s.row for s in specs))}
     for ax, col in zip(axes[0], panels):
-        labelled, key = set(), key_of(col)
-        panel = {spec: rows for spec, rows in logs.items() if col.reads(spec)}
+        labelled, key, panel = set(), key_of(col), logs[col]
         for spec, rows in panel.items():
             label = titles.get(spec.row, spec.row)
             ax.plot([r["epoch"] for r in rows], [r[key] for r in rows], color=colours[spec.row], lw=1, alpha=0.8,
