@@ -11,6 +11,7 @@ import time
 
 import pytest
 import torch
+from submitit.slurm.slurm import SlurmJobEnvironment
 
 from aae import slurm as aae_slurm
 from aae.results import load_rows
@@ -112,13 +113,24 @@ def job_logs(root):
     return "".join(p.read_text() for p in (root / "slurm-logs").glob("*/*.err"))
 
 
+def preempt(job, root):
+    """SLURM's preemption as submitit's `job._interrupt()` emulates it (SIGTERM, then USR2, which
+    checkpoints and requeues), but USR2 only once the job has logged the SIGTERM. `scancel
+    --signal` returns before slurmd delivers the signal to every process of the step, so back to
+    back the SIGTERM could land after USR2 and kill the `scontrol requeue` the USR2 handler had
+    just started (CI, stop 26: "scontrol requeue died with SIGTERM")."""
+    subprocess.run(["scancel", job.job_id, "--signal", "SIGTERM"], check=True)
+    wait_until(lambda: "Bypassing signal SIGTERM" in job_logs(root), 60, "the job to receive SIGTERM")
+    subprocess.run(["scancel", job.job_id, "--signal", SlurmJobEnvironment.USR_SIG], check=True)
+
+
 def test_a_preempted_job_resumes_from_its_checkpoint_and_ends_identical(tmp_path):
     epochs = 400  # about 15 s of training: the signal comes after 5, the job resumes and finishes
     [spec] = long_spec(epochs)
     [job] = aae_slurm.submit([spec], tmp_path / "slurm", None, {"cpus_per_task": 1, "timeout_min": 10})
     run = RunDir(tmp_path / "slurm", spec)
     wait_until(lambda: checkpoint_epoch(run) >= 5, 60, "the job to train a few epochs")
-    job._interrupt()  # preemption: SIGTERM then USR2; submitit requeues the Checkpointable job
+    preempt(job, tmp_path / "slurm")
     # judged from the job's log, not job.state: submitit refreshes that from sacct less and less
     # often as a job ages, and the requeued job can finish before it ever shows "PENDING"
     counts = aae_slurm.wait([spec], [job], tmp_path / "slurm", poll_s=1.0)
