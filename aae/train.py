@@ -5,6 +5,7 @@ for an evaluation its record lacks is scored from its final checkpoint, not trai
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import pickle
@@ -73,6 +74,22 @@ def precision_context(precision: str, device):
     keep the weights from before an earlier phase's step."""
     return torch.autocast(torch.device(device).type, dtype=torch.bfloat16, enabled=precision == "bf16",
                           cache_enabled=False)
+
+
+@contextlib.contextmanager
+def denormals_flushed(enabled: bool):
+    """Subnormal floats read and written as zero while inside (x86 FTZ/DAZ of the calling thread,
+    which is all of a run's arithmetic at one thread a worker, as the tables train), then the
+    default again: only for the models that ask for it (Model.flush_denormals), so every other
+    model trains bit for bit as before."""
+    if not enabled:
+        yield
+        return
+    torch.set_flush_denormal(True)
+    try:
+        yield
+    finally:
+        torch.set_flush_denormal(False)
 
 
 def load_checkpoint(path: Path, device) -> dict:
@@ -262,7 +279,7 @@ def _train(spec: JobSpec, run: RunDir, data_dir, progress: bool) -> dict:
         sums: dict[str, torch.Tensor] = {}  # on the device: read once per epoch, not once per step
         apply_schedule(model.optimizers, getattr(cfg, "lr_schedule", "constant"), epoch, cfg.epochs)
         for batch in epoch_batches(model.streams, x, y, labelled, cfg.batch_size, steps, spec.seed, epoch):
-            with precision_context(cfg.precision, device):
+            with precision_context(cfg.precision, device), denormals_flushed(model.flush_denormals):
                 losses = model.update(batch)
             for k, v in losses.items():  # float64, as Python floats summed them before
                 v = torch.as_tensor(v).detach().to(torch.float64)

@@ -99,3 +99,34 @@ def test_device_cpu_is_what_the_runs_use(tmp_path):
     assert ran.returncode == 0, ran.stderr
     for record in (tmp_path / "runs").glob("*/record.json"):
         assert json.loads(record.read_text())["provenance"]["device"].startswith("cpu")
+
+
+def subnormals_survive() -> bool:
+    """Whether this thread keeps subnormal floats (1e-40 is one in float32): False under FTZ/DAZ."""
+    return (torch.tensor([1e-40]) * 2.0).item() != 0.0
+
+
+def test_a_model_that_asks_for_it_trains_with_subnormals_flushed_and_the_setting_is_restored(tmp_path, monkeypatch):
+    """M2's saturated classifier underflows into subnormals (many times slower per operation):
+    its updates run with them flushed to zero; every other model's, and the code after a run,
+    keep IEEE arithmetic."""
+    from aae.results import Column
+    from aae.train import run_job
+    from baselines.m2 import M2
+    from benchmarks.specs import grid
+
+    seen = {}
+    for model in ("m2", "nn_baseline"):
+        cls = get_model(model).cls
+        original = cls.update
+
+        def update(self, batch, original=original, model=model):
+            seen[model] = subnormals_survive()
+            return original(self, batch)
+
+        monkeypatch.setattr(cls, "update", update)
+        [spec] = grid("table2", models=[model], columns=[Column("synthetic", "100", "")], seeds=1, budget="smoke",
+                      overrides=[], evals=())
+        run_job(spec, tmp_path, progress=False)
+        assert subnormals_survive(), f"{model}'s run left subnormals flushed"
+    assert M2.flush_denormals and seen == {"m2": False, "nn_baseline": True}

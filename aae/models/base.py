@@ -30,6 +30,9 @@ class Model:
     """
 
     streams: tuple[str, ...] = ("labelled",)
+    # train with subnormal floats flushed to zero (CPU): for a model whose gradients underflow into
+    # them, where every operation on one is many times slower (M2); the loop restores the setting
+    flush_denormals: bool = False
     nets: nn.ModuleDict
     optimizers: dict[str, torch.optim.Optimizer]
 
