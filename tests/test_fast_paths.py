@@ -1,5 +1,6 @@
 """The performance levers compute the same function: one update from the same state, the fast
-path against the plain one, parameters compared with a stated tolerance."""
+path against the plain one, parameters compared with a stated tolerance; and each is applied
+where it is asked for and nowhere else."""
 import copy
 
 import numpy as np
@@ -9,8 +10,11 @@ import torch
 from aae.eval.parzen import parzen_evaluate
 from aae.models.base import DataInfo
 from aae.registry import config_for, get_model
-from aae.train import precision_context
+from aae.results import Column
+from aae.train import precision_context, run_job
+from baselines.m2 import M2
 from benchmarks.perf import parzen_one_pass_float64, parzen_two_pass_float64
+from benchmarks.specs import grid
 
 INFO = DataInfo(784, 10, 600, 100, torch.full((784,), 0.13), torch.full((784,), 0.31))
 
@@ -110,11 +114,6 @@ def test_a_model_that_asks_for_it_trains_with_subnormals_flushed_and_the_setting
     """M2's saturated classifier underflows into subnormals (many times slower per operation):
     its updates run with them flushed to zero; every other model's, and the code after a run,
     keep IEEE arithmetic."""
-    from aae.results import Column
-    from aae.train import run_job
-    from baselines.m2 import M2
-    from benchmarks.specs import grid
-
     seen = {}
     for model in ("m2", "nn_baseline"):
         cls = get_model(model).cls
