@@ -278,12 +278,13 @@ def _train(spec: JobSpec, run: RunDir, data_dir, progress: bool) -> dict:
         t0 = time.perf_counter()
         sums: dict[str, torch.Tensor] = {}  # on the device: read once per epoch, not once per step
         apply_schedule(model.optimizers, getattr(cfg, "lr_schedule", "constant"), epoch, cfg.epochs)
-        for batch in epoch_batches(model.streams, x, y, labelled, cfg.batch_size, steps, spec.seed, epoch):
-            with precision_context(cfg.precision, device), denormals_flushed(model.flush_denormals):
-                losses = model.update(batch)
-            for k, v in losses.items():  # float64, as Python floats summed them before
-                v = torch.as_tensor(v).detach().to(torch.float64)
-                sums[k] = sums[k] + v if k in sums else v
+        with denormals_flushed(model.flush_denormals):  # once an epoch: the curve below keeps IEEE
+            for batch in epoch_batches(model.streams, x, y, labelled, cfg.batch_size, steps, spec.seed, epoch):
+                with precision_context(cfg.precision, device):
+                    losses = model.update(batch)
+                for k, v in losses.items():  # float64, as Python floats summed them before
+                    v = torch.as_tensor(v).detach().to(torch.float64)
+                    sums[k] = sums[k] + v if k in sums else v
         wall += time.perf_counter() - t0
         history.append({"epoch": epoch + 1, **{k: float(v) / steps for k, v in sums.items()},
                         **_curve_point(spec, model, _context(spec, run, data, device))})

@@ -114,7 +114,8 @@ def plot_curves(args, specs, columns) -> None:
     has converged at the budget."""
     plot_learning_curves(args, specs, columns,
                          key=lambda c: EVALUATIONS[scored_by(c)[1]].keys()[0],  # the score the curve records
-                         ylabel=lambda c: f"validation {'clustering ' if c.setting == 'none' else ''}error (%)",
+                         ylabel=lambda c: f"validation {'clustering ' if scored_by(c)[0] == 'clustering' else ''}"
+                                          "error (%)",
                          titles=ROWS, name="curves_dimreduction",
                          title="Section 7: validation error after every epoch", log_scale=True)
 

@@ -31,7 +31,7 @@ class Model:
 
     streams: tuple[str, ...] = ("labelled",)
     # train with subnormal floats flushed to zero (CPU): for a model whose gradients underflow into
-    # them, where every operation on one is many times slower (M2); IEEE again after each update
+    # them, where every operation on one is many times slower (M2); IEEE again after each epoch's updates
     flush_denormals: bool = False
     nets: nn.ModuleDict
     optimizers: dict[str, torch.optim.Optimizer]
