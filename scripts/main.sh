@@ -9,7 +9,7 @@ targets=("$@")
 echo "main: ${targets[*]} with budget 'cpu', 5 seeds, 2 worker processes, on 2 CPU cores about:"
 echo "      table2 87 min (semi-supervised AAE 15 runs x 14 epochs in bfloat16, about 8 min each;"
 echo "             NN baseline 15 x 10 epochs in bfloat16 and VAE M2 10 x 3 in float32, 245 s each: about 27 min),"
-echo "      table1 85 min (bfloat16; AAE, VAE 12 epochs, GAN 40, GMMN+AE 6,000 generator updates: 5 runs each of 2.5-13 min;"
+echo "      table1 89 min (bfloat16; AAE 24 epochs, its rates / 10 for the last 6, VAE 12, GAN 40, GMMN+AE 6,000 generator updates: 5 runs each of 2.5-13 min;"
 echo "             Parzen, FID, KID, precision/recall on 10K samples; the feature network once, 2-6 min; k-means),"
 echo "      table3 87 min (clustering AAE with 16, 30 and 10 clusters: 15 runs x 20 epochs in bfloat16, 610-675 s each),"
 echo "      dimreduction 78 min (section 7: 20 runs x 12 epochs in bfloat16, 395-490 s each, then Figure 11),"
