@@ -32,6 +32,25 @@ def device_name(device) -> str:
     return f"cpu ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)"
 
 
+# CPU features that pick different bfloat16 matrix kernels: the same bf16 run trains to different
+# numbers on CPUs that differ in them (a VAE's first epoch: loss 159.65 on one machine, 157.97 on
+# one with AMX), while on one machine it is bit-identical run after run.
+BF16_FLAGS = ("amx_bf16", "avx512_bf16")
+
+
+def cpu_features() -> str:
+    """torch's CPU kernel level and which of BF16_FLAGS the CPU has, e.g. "AVX512; amx_bf16 avx512_bf16"."""
+    import torch
+
+    try:
+        info = Path("/proc/cpuinfo").read_text()
+    except OSError:  # not Linux: the kernel level alone
+        return torch.backends.cpu.get_cpu_capability()
+    flags = next((line.split(":", 1)[1].split() for line in info.splitlines() if line.startswith("flags")), [])
+    present = " ".join(f for f in BF16_FLAGS if f in flags) or "no bf16 flags"
+    return f"{torch.backends.cpu.get_cpu_capability()}; {present}"
+
+
 def provenance(device) -> dict:
     import numpy
     import torch
@@ -43,4 +62,5 @@ def provenance(device) -> dict:
         "numpy": numpy.__version__,
         "host": socket.gethostname(),
         "device": device_name(device),
+        "cpu_features": cpu_features(),
     }
