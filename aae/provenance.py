@@ -32,9 +32,10 @@ def device_name(device) -> str:
     return f"cpu ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)"
 
 
-# CPU features that pick different bfloat16 matrix kernels: the same bf16 run trains to different
-# numbers on CPUs that differ in them (a VAE's first epoch: loss 159.65 on one machine, 157.97 on
-# one with AMX), while on one machine it is bit-identical run after run.
+# CPU features by which the bfloat16 matrix kernels differ. The same bf16 run, same code, trained
+# to other numbers on another machine (Table 1's VAE, trial 0, first epoch: loss 159.65 on the one
+# that made the committed run, 157.97 on one with AMX-BF16; the first one's features were not
+# recorded), while on one machine it is bit-identical run after run: records name them now.
 BF16_FLAGS = ("amx_bf16", "avx512_bf16")
 
 
