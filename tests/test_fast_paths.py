@@ -106,7 +106,7 @@ def test_device_cpu_is_what_the_runs_use(tmp_path):
     for record in records:
         machine = json.loads(record.read_text())["provenance"]
         assert machine["device"].startswith("cpu")
-        # the CPU's bf16 kernels are named: the same bf16 run gives other numbers on other CPUs
+        # the CPU features are named: the same bf16 run gave other numbers on another machine
         assert machine["cpu_features"].startswith(torch.backends.cpu.get_cpu_capability() + "; ")
 
 
