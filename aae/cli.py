@@ -21,9 +21,10 @@ import torch
 from aae import io
 from aae.data import LOADERS, load_dataset
 from aae.errors import DataMissing, UserError
+from aae.precision import AUTO, PRECISION_ENV, PRECISIONS, Choice, device_choice
 from aae.provenance import git_sha
 from aae.records import StoredRuns, export, records_path, restore
-from aae.registry import BUDGETS, get_model
+from aae.registry import BUDGETS, asks_auto, get_model
 from aae.results import Column, TableLayout, describe_configs, evaluation_times, load_rows, render, summarize
 from aae.runner import EXECUTORS, check_executor, run_specs
 from aae.runs import RunDir
@@ -86,6 +87,11 @@ def _common_parser(prog: str, description: str) -> OneLineParser:
     p.add_argument("--data-dir", help="a folder holding dataset files ($AAE_DATA)")
     p.add_argument("--device", choices=["cpu", "cuda"],
                    help="where runs train and evaluate (default: cuda when available, else cpu; $AAE_DEVICE)")
+    p.add_argument("--precision", choices=["auto", *PRECISIONS], default=AUTO,
+                   help="what the models whose budget says precision=auto compute in: auto = bf16 where this "
+                        "device computes bfloat16 natively (a CPU with amx_bf16 or avx512_bf16, a GPU with bf16), "
+                        "else fp32; --from-records and --reuse-records take their records' choice "
+                        "(--set precision=fp32|bf16 forces every model instead)")
     return p
 
 
@@ -99,6 +105,7 @@ def figure_parser(prog: str, description: str) -> OneLineParser:
 def prepare_figure_run(args, make_specs: Callable[[], list[JobSpec]]) -> list[JobSpec]:
     """Check a figure command's input, then build and train what its figure needs (raises UserError)."""
     _check_common(args)
+    announce_precision(args.precision)
     specs = make_specs()  # after the budget check: configs are validated as they are built
     load_dataset(args.dataset, args.data_dir)
     run_specs(specs, args.runs_dir, args.executor, args.workers, args.data_dir)
@@ -145,6 +152,28 @@ def build_parser(prog: str, description: str, datasets: list[str]) -> OneLinePar
     s.add_argument("--array-parallelism", type=positive_int)
     s.add_argument("--no-wait", action="store_true", help="submit and return; use --gather-only later")
     return p
+
+
+def announce_precision(requested: str, records: dict | None = None) -> Choice:
+    """Settle what precision=auto resolves to in this command (and its workers and SLURM jobs,
+    through $AAE_PRECISION), and print it with its reason before any spec is built. A command that
+    restores committed runs takes the choice they were made with, unless --precision names one."""
+    if requested == AUTO and records is not None:
+        stored = records.get("precision") or LEGACY_RECORDS_PRECISION
+        choice = Choice(stored["choice"], f"as the committed records were made: {stored['reason']}; this machine "
+                                          f"would choose {device_choice().line()}")
+    elif requested == AUTO:
+        choice = device_choice()
+    else:
+        choice = Choice(requested, "--precision")
+    os.environ[PRECISION_ENV] = choice.precision
+    print(f"precision: {choice.line()}, for the models whose budget says precision=auto", file=sys.stderr)
+    return choice
+
+
+# Records written before the precision followed the machine have no choice in their meta: their
+# budgets said precision=bf16 outright.
+LEGACY_RECORDS_PRECISION = {"choice": "bf16", "reason": "before precision=auto, the cpu budget's bfloat16"}
 
 
 def _check_writable(folder: Path, what: str) -> None:
@@ -224,7 +253,10 @@ def _benchmark(args, argv, started, bench: Benchmark, datasets) -> int:
     columns = [c for c in layout.columns if c.dataset in chosen]
     if args.executor == "slurm":
         load_profile(args.slurm_profile)  # a typo in the profile fails now, not after the data fetch
-    stored = StoredRuns(args.records_from or records_path(args.results_dir, layout.name)) if args.from_records else None
+    records_file = args.records_from or records_path(args.results_dir, layout.name)
+    stored = StoredRuns(records_file) if args.from_records else None
+    committed = (stored or StoredRuns(records_file)).meta if args.from_records or args.reuse_records else None
+    choice = announce_precision(args.precision, committed)
     missing = stored.meta["missing"] if stored else \
         _available_datasets(sorted({c.dataset for c in columns}), bool(args.datasets), args.data_dir)
     specs = make_specs(models=models, columns=[c for c in columns if c.dataset not in missing],
@@ -237,7 +269,7 @@ def _benchmark(args, argv, started, bench: Benchmark, datasets) -> int:
     else:
         restored = 0
         if args.reuse_records:
-            restored = restore(args.records_from or records_path(args.results_dir, layout.name), specs, args.runs_dir)
+            restored = restore(records_file, specs, args.runs_dir)
             print(f"{restored} finished runs restored from the records (no checkpoints)", file=sys.stderr)
         reused = sum(RunDir(args.runs_dir, s).is_complete() for s in specs)
         if not args.gather_only:
@@ -246,6 +278,8 @@ def _benchmark(args, argv, started, bench: Benchmark, datasets) -> int:
         extra = bench.extra_rows(args, [c for c in columns if c.dataset not in missing], specs) \
             if bench.extra_rows else []
         header = _header(prog, argv, args, started, reused, len(specs))
+        if any(asks_auto(m.partition(":")[0], args.budget, args.overrides) for m in models):
+            header["precision=auto computes in"] = choice.line()
         if restored:
             header["this command's wall time"] += f"; {restored} of them restored from the committed records"
         if times := evaluation_times(rows):
@@ -260,7 +294,8 @@ def _benchmark(args, argv, started, bench: Benchmark, datasets) -> int:
     print(f"wrote {out}", file=sys.stderr)
     if not stored:  # every number of the table, auditable from the repository
         meta = {"header": header, "missing": missing, "extra_rows": extra,
-                "argv": list(argv if argv is not None else sys.argv[1:])}
+                "argv": list(argv if argv is not None else sys.argv[1:]),
+                "precision": {"choice": choice.precision, "reason": choice.reason}}
         export(records_path(args.results_dir, layout.name), specs, args.runs_dir, meta)
         if bench.after_table:
             bench.after_table(args, specs, columns)

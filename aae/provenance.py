@@ -8,6 +8,8 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 
+from aae.precision import device_choice
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -64,4 +66,5 @@ def provenance(device) -> dict:
         "host": socket.gethostname(),
         "device": device_name(device),
         "cpu_features": cpu_features(),
+        "precision_choice": device_choice().line(),  # what precision=auto picks on this machine
     }

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aae.errors import UserError
+from aae.precision import AUTO, machine_choice, resolve
 from aae.validation import check_config
 
 BUDGETS = ("smoke", "cpu", "paper")
@@ -91,11 +92,23 @@ def config_for(name: str, budget: str, overrides: list[str] = (), dataset: str |
     if budget not in BUDGETS:
         raise UserError(f"unknown budget {budget!r}; known: {', '.join(BUDGETS)}")
     overrides = [*(dataset_recipe(name, dataset) if dataset else []), *overrides]
-    config = get_model(name).config_cls.for_budget(budget)
-    if overrides:
-        config = dataclasses.replace(config, **parse_overrides(config, overrides))
+    cls = get_model(name).config_cls
+    config = cls.for_budget(budget)
+    chosen = parse_overrides(config, overrides) if overrides else {}
+    config = dataclasses.replace(config, **chosen)
     check_config(name, config)  # before anything is launched: one line, exit 2
-    return config
+    if config.precision == AUTO and machine_choice().precision == "fp32":
+        # the budget's float32 settings, where it has them: fewer epochs where float32 cannot train
+        # today's in the budget's minutes (what the command line set stays as set)
+        fp32 = getattr(cls, "fp32_budgets", {}).get(budget, {})
+        config = dataclasses.replace(config, **{k: v for k, v in fp32.items() if k not in chosen})
+    return resolve(config)  # "auto" -> this command's precision: a spec holds what its run computes in
+
+
+def asks_auto(name: str, budget: str, overrides: list[str] = ()) -> bool:
+    """Whether the model's config for a budget, as overridden, leaves its precision to the machine."""
+    config = get_model(name).config_cls.for_budget(budget)
+    return dataclasses.replace(config, **parse_overrides(config, overrides)).precision == AUTO
 
 
 def parse_overrides(config: Any, overrides: list[str]) -> dict[str, Any]:

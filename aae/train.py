@@ -25,6 +25,7 @@ from aae.data import load_dataset
 from aae.data.subsets import labelled_indices, parse_setting
 from aae.eval import EVALUATIONS, EvalContext, evaluate, is_curve
 from aae.batches import epoch_batches, epoch_steps
+from aae.precision import DEVICE_ENV, device_choice, device_type  # noqa: F401  (DEVICE_ENV: the commands set it)
 from aae.provenance import provenance
 from aae.models.base import DataInfo
 from aae.registry import get_model
@@ -38,14 +39,10 @@ from aae.spec import JobSpec
 KILL_AFTER_EPOCH_ENV = "AAE_KILL_AFTER_EPOCH"
 
 
-# The device every run, evaluation and figure of a command uses ("cpu" or "cuda"); the commands'
-# --device sets it, and worker processes and SLURM jobs inherit it with the environment.
-DEVICE_ENV = "AAE_DEVICE"
-
-
 def default_device() -> torch.device:
-    """$AAE_DEVICE if set, else cuda when one is available."""
-    return torch.device(os.environ.get(DEVICE_ENV) or ("cuda" if torch.cuda.is_available() else "cpu"))
+    """The device every run, evaluation and figure of a command uses: $AAE_DEVICE (the commands'
+    --device, inherited by worker processes and SLURM jobs) if set, else cuda when available."""
+    return torch.device(device_type())
 
 
 def _rng_state() -> dict:
@@ -257,6 +254,10 @@ def _train(spec: JobSpec, run: RunDir, data_dir, progress: bool) -> dict:
     data = load_dataset(spec.dataset, data_dir)
     model, labelled = build_model(spec, data, device)
     cfg = spec.config
+    choice = device_choice()
+    if cfg.precision == "bf16" and choice.precision == "fp32":  # forced, or a spec built on another machine
+        print(f"{spec.describe()}: computes in bf16 as its spec says, though this device would choose "
+              f"{choice.line()}", file=sys.stderr, flush=True)
     x, y = data.floats("train", device), data.labels("train", device)
     steps = epoch_steps(cfg, len(x))
 

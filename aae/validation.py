@@ -15,13 +15,14 @@ import math
 from typing import Any
 
 from aae.errors import UserError
+from aae.precision import AUTO, PRECISIONS
 from aae.schedules import SCHEDULES
 
 # int fields that may be 0 (every other int must be at least 1)
 ZERO_ALLOWED = {"steps_per_epoch": "0 = one pass over the training images", "ae_epochs": "0 = no autoencoder stage",
                 "n_clusters": "0 = one category per class, learned with labels"}
 # string fields the training loop reads, checked wherever a config has them
-LOOP_CHOICES = {"precision": ("fp32", "bf16"), "lr_schedule": SCHEDULES}
+LOOP_CHOICES = {"precision": (*PRECISIONS, AUTO), "lr_schedule": SCHEDULES}
 # float fields that may be 0 (every learning rate, scale and std must be positive)
 NONNEGATIVE_FLOATS = ("input_noise", "disc_noise", "alpha_scale")
 

@@ -31,7 +31,7 @@ class M2Config:
     batch_size: int = 100
     epochs: int = 1
     steps_per_epoch: int = 0
-    precision: str = "fp32"  # "bf16": bfloat16 autocast, float32 weights (a lever of benchmarks/perf.py)
+    precision: str = "fp32"  # "bf16": bfloat16 autocast, float32 weights; "auto": bf16 where native (aae/precision.py)
 
     @classmethod
     def for_budget(cls, budget: str) -> "M2Config":

@@ -20,17 +20,21 @@ FLOPs per step are counted from the matrix products' shapes (torch.utils.flop_co
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import multiprocessing
+import os
 import resource
 import statistics
 import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from scipy.special import logsumexp
 from tabulate import tabulate
 
@@ -38,14 +42,19 @@ from aae import io
 from aae.batches import epoch_steps
 from aae.eval.parzen import DEFAULT_SIGMAS, parzen_evaluate
 from aae.models.base import DataInfo
-from aae.provenance import device_name, git_sha
-from aae.registry import config_for, get_model
+from aae.models.adversarial import noisy
+from aae.precision import PRECISION_ENV, device_choice
+from aae.provenance import cpu_features, device_name, git_sha
+from aae.registry import asks_auto, config_for, get_model
 from aae.train import precision_context
 from baselines.gmmn import mmd_squared
 
 # "gmmn_ae:generator": GMMN+AE's second stage (each step: `gen_updates_per_step` generator updates
 # on the MMD to the frozen encoder's codes), most of its run's time; "gmmn_ae" alone is stage one
-MODELS = ("aae", "vae", "gan", "gmmn_ae", "gmmn_ae:generator", "nn_baseline", "m2", "ssaae")
+MODELS = ("aae", "vae", "gan", "gmmn_ae", "gmmn_ae:generator", "nn_baseline", "m2", "ssaae", "clustering_aae",
+          "dimred_aae")
+# the modules whose regularization phase calls discriminator_loss (the one-pass lever patches them)
+DISCRIMINATOR_USERS = ("aae.models.aae", "aae.models.semisupervised", "aae.models.supervised", "baselines.gan")
 MNIST_TRAIN = 50_000
 
 
@@ -178,14 +187,80 @@ def mmd_rows(repeats: int, n: int) -> list[list]:
              f"{fn(fake, real, config.bandwidths).item():.8f}"] for label, fn in forms.items()]
 
 
-def bf16_defaults(models) -> list[str]:
-    """The timed models whose cpu budget trains in bfloat16 by default."""
+def auto_models(models) -> list[str]:
+    """The timed models whose cpu budget leaves the precision to the machine (precision=auto)."""
     names = dict.fromkeys(name.partition(":")[0] for name in models)
-    return [name for name in names if config_for(name, "cpu").precision == "bf16"]
+    return [name for name in names if asks_auto(name, "cpu")]
 
 
-def training_rows(models, steps: int, repeats: int, rates: dict) -> list[list]:
+# -- the precision the cpu budget uses here -------------------------------------------------------
+
+def cpu_budget_on(name: str, precision: str):
+    """The model's cpu-budget config on a machine whose precision=auto resolves to `precision`."""
+    with mock.patch.dict(os.environ, {PRECISION_ENV: precision}):
+        return config_for(name, "cpu")
+
+
+def run_minutes(name: str, config, steps_per_second: dict[str, float]) -> float:
+    """Training minutes of one run of `config` at the measured two-worker rate of each stage."""
+    return sum(stage_epochs(stage, config) * epoch_steps(config, MNIST_TRAIN) / steps_per_second[stage]
+               for stage in steps_per_second) / 60
+
+
+def precision_rows(models, pair_rates: dict[str, dict[str, float]], one_pass: dict[str, float]) -> list[list]:
+    """A row per model: the precision its cpu budget computes in on this machine and why, the
+    two-worker step rates behind the choice, and what a run costs in each budget (a model whose
+    budget is auto trains fewer epochs where it resolves to fp32: `fp32_budgets`)."""
+    choice = device_choice()
     rows = []
+    for name in dict.fromkeys(m.partition(":")[0] for m in models):
+        stages = {m: r for m, r in pair_rates.items() if m.partition(":")[0] == name}
+        auto = asks_auto(name, "cpu")
+        here = choice.precision if auto else config_for(name, "cpu").precision
+        why = f"auto: {choice.reason}" if auto else f"its cpu budget fixes {here} (see its config)"
+        fp32, bf16 = (cpu_budget_on(name, p) for p in ("fp32", "bf16"))
+        minutes = {p: run_minutes(name, c, {m: r[p] for m, r in stages.items()}) for p, c in (("fp32", fp32), ("bf16", bf16))}
+        fp32_rate, bf16_rate = (sum(r[p] for r in stages.values()) for p in ("fp32", "bf16"))
+        gain = one_pass.get(name)
+        rows.append([name, "auto" if auto else here, here, why, f"{bf16.epochs} / {fp32.epochs}",
+                     f"{fp32_rate:.1f}", f"{bf16_rate:.1f}", f"{bf16_rate / fp32_rate:.2f}x",
+                     f"{minutes['bf16']:.1f} / {minutes['fp32']:.1f}" if auto else f"{minutes[here]:.1f}",
+                     f"{gain:.2f}x" if gain else "-"])
+    return rows
+
+
+def one_pass_discriminator_loss(d, prior, codes, noise: float = 0.0):
+    """discriminator_loss with prior samples and codes in one batch through D (the lever measured):
+    one pass of twice the rows instead of two."""
+    both = d(noisy(torch.cat([prior, codes.detach()]), noise))
+    real, fake = both[: len(prior)], both[len(prior):]
+    return F.binary_cross_entropy_with_logits(real, torch.ones_like(real)) + \
+        F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake))
+
+
+def one_pass_speedups(models, precision: str, steps: int, repeats: int) -> dict[str, float]:
+    """Two-pass step time over one-pass step time, in this machine's precision, for each model
+    whose update has an adversarial discriminator."""
+    import importlib
+
+    users = [importlib.import_module(m) for m in DISCRIMINATOR_USERS]
+    out = {}
+    for name in models:
+        if name.partition(":")[1] or importlib.import_module(get_model(name).cls.__module__) not in users:
+            continue
+        two = step_seconds(name, True, precision, steps, repeats)
+        with contextlib.ExitStack() as patches:
+            for module in users:
+                patches.enter_context(mock.patch.object(module, "discriminator_loss", one_pass_discriminator_loss))
+            one = step_seconds(name, True, precision, steps, repeats)
+        out[name] = two / one
+        print(f"perf: {name}: one-pass discriminator {two / one:.2f}x the two-pass step ({precision})", file=sys.stderr)
+    return out
+
+
+def training_rows(models, steps: int, repeats: int, rates: dict) -> tuple[list[list], dict]:
+    """The step table's rows, and each model's two-worker steps/s per precision."""
+    rows, pairs = [], {}
     for name in models:
         config = config_for(name.partition(":")[0], "cpu")
         steps_per_epoch = epoch_steps(config, MNIST_TRAIN)
@@ -200,7 +275,7 @@ def training_rows(models, steps: int, repeats: int, rates: dict) -> list[list]:
             t["1 thread"] = step_seconds(name, True, "fp32", steps, repeats)
         finally:
             torch.set_num_threads(threads)
-        pair = {p: two_worker_steps_per_second(name, p, steps, repeats) for p in ("fp32", "bf16")}
+        pair = pairs[name] = {p: two_worker_steps_per_second(name, p, steps, repeats) for p in ("fp32", "bf16")}
         best = min(t["fused"], t["bf16"])
         rows.append([name, f"{flops / 1e9:.2f}", f"{1 / t['before']:.1f}", f"{1 / t['fused']:.1f}",
                      f"{1 / t['bf16']:.1f}", f"{t['before'] / t['fused']:.2f}x", f"{t['before'] / t['bf16']:.2f}x",
@@ -211,7 +286,7 @@ def training_rows(models, steps: int, repeats: int, rates: dict) -> list[list]:
                      f"{epochs * steps_per_epoch * best / 60:.1f}"])
         print(f"perf: {name}: " + ", ".join(f"{k} {1 / v:.1f} steps/s" for k, v in t.items()) +
               ", two workers " + ", ".join(f"{k} {v:.1f}" for k, v in pair.items()), file=sys.stderr)
-    return rows
+    return rows, pairs
 
 
 # -- Parzen ---------------------------------------------------------------------------------------
@@ -349,7 +424,9 @@ def main(argv=None) -> int:
              "bf16 step": gemm_rate(torch.bfloat16, 100, 1000, 1000, repeats),
              "fp32 parzen": gemm_rate(torch.float32, 2000, 784, 10_000 if not args.quick else 500, repeats)}
     print("perf: GEMM " + ", ".join(f"{k} {v / 1e9:.0f} GFLOP/s" for k, v in rates.items()), file=sys.stderr)
-    train = training_rows(models, steps, repeats, rates)
+    train, pairs = training_rows(models, steps, repeats, rates)
+    one_pass = one_pass_speedups(models, device_choice().precision, steps, repeats)
+    precision_table = precision_rows(models, pairs, one_pass)
     mmd = mmd_rows(repeats, 100 if args.quick else config_for("gmmn_ae", "cpu").batch_size)
     parzen, parzen_note = parzen_rows(n_samples, n_valid, n_test, repeats, rates)
     scaling = parzen_scaling([20_000, 40_000] if args.quick else [100_000, 1_000_000])
@@ -359,6 +436,7 @@ def main(argv=None) -> int:
              tabulate([["command", f"`python -m benchmarks.perf {' '.join(argv if argv is not None else sys.argv[1:])}`"],
                        ["git sha", git_sha()], ["date", datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")],
                        ["device", device_name("cpu")], ["torch", torch.__version__],
+                       ["CPU features", cpu_features()], ["precision=auto here", device_choice().line()],
                        ["GEMM rates measured now", ", ".join(f"{k} {v / 1e9:.0f} GFLOP/s" for k, v in rates.items())],
                        ["this command's wall time", f"{(time.time() - started) / 60:.1f} min"]],
                       headers=["", ""], tablefmt="github"), "",
@@ -370,11 +448,24 @@ def main(argv=None) -> int:
                                       "cpu epochs: min/run before / best"], tablefmt="github",
                       disable_numparse=True), "",
              f"Median of {repeats} repeats of {steps} updates. `fused` is the default; `bf16` (`precision=bf16`) is "
-             "the cpu budget's default for the models whose 5-seed tables under it matched fp32's within the "
-             f"seed spread ({', '.join(bf16_defaults(models))}), `--set precision=bf16` for the others. "
+             "what the cpu budget's precision=auto computes in where the CPU has native bfloat16, for the models "
+             f"whose 5-seed tables under it matched fp32's within the seed spread ({', '.join(auto_models(models))}); "
+             "`--set precision=bf16` forces it for the others. "
              "`1 thread`: one worker alone on one thread; `2 workers`: the machine's steps/s with two one-thread "
              "workers training at once (a table's `--workers 2`). Rates / GEMM: the step's FLOP rate over this machine's matrix-product "
              "rate at a step's shapes (1 = every cycle in GEMMs).", "",
+             "## Precision of the cpu budget on this machine", "",
+             tabulate(precision_table, headers=["Model", "cpu budget asks", "computes in here", "why",
+                                                "epochs: bf16 / fp32 budget", "steps/s 2 workers fp32",
+                                                "steps/s 2 workers bf16", "bf16 / fp32",
+                                                "min/run training: bf16 / fp32 budget", "one-pass D / two-pass"],
+                      tablefmt="github", disable_numparse=True), "",
+             "`auto` resolves to bf16 on a CPU with amx_bf16 or avx512_bf16 and to fp32 on one without them "
+             "(aae/precision.py); an auto model's fp32 budget trains fewer epochs (its `fp32_budgets`), sized so "
+             "a run costs about what it costs in bf16. Minutes per run are the training updates at the measured "
+             "two-worker rate (evaluations and learning curves not included). `one-pass D`: the discriminator "
+             "reads prior samples and codes in one batch instead of two (a lever measured here, not adopted: "
+             "it changes every adversarial run's numbers), in the precision chosen here.", "",
              "GMMN+AE's generator loss, MMD^2 of 1,000 generated vs 1,000 real 32-D codes on three kernels, "
              "forward and backward (`baselines/gmmn.py`):", "",
              tabulate(mmd, headers=["Implementation", "ms", "slower than ours", "MMD^2"], tablefmt="github",

@@ -20,6 +20,7 @@ def isolated_env(tmp_path, monkeypatch):
     monkeypatch.setenv("AAE_CACHE", str(tmp_path / "cache"))
     monkeypatch.delenv("AAE_DATA", raising=False)
     monkeypatch.delenv("AAE_KILL_AFTER_EPOCH", raising=False)
+    monkeypatch.delenv("AAE_PRECISION", raising=False)  # what precision=auto resolves to: the machine's
     torch.set_num_threads(2)
 
 

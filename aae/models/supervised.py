@@ -36,7 +36,7 @@ class SupervisedAAEConfig:
     batch_size: int = 100
     epochs: int = 5
     steps_per_epoch: int = 0
-    precision: str = "fp32"  # "bf16": bfloat16 autocast, float32 weights (a lever of benchmarks/perf.py)
+    precision: str = "fp32"  # "bf16": bfloat16 autocast, float32 weights; "auto": bf16 where native (aae/precision.py)
     choices: ClassVar[dict] = {"optimizer": OPTIMIZERS}
     late_fields: ClassVar[tuple] = ("disc_noise", "lr_schedule")  # counted only when set (registry.defining_fields)
 
