@@ -90,7 +90,7 @@ def _common_parser(prog: str, description: str) -> OneLineParser:
     p.add_argument("--precision", choices=["auto", *PRECISIONS], default=AUTO,
                    help="what the models whose budget says precision=auto compute in: auto = bf16 where this "
                         "device computes bfloat16 natively (a CPU with amx_bf16 or avx512_bf16, a GPU with bf16), "
-                        "else fp32; --from-records and --reuse-records take their records' choice "
+                        "else fp32; --from-records, --reuse-records and --gather-only take their records' choice "
                         "(--set precision=fp32|bf16 forces every model instead)")
     return p
 
@@ -154,26 +154,43 @@ def build_parser(prog: str, description: str, datasets: list[str]) -> OneLinePar
     return p
 
 
-def announce_precision(requested: str, records: dict | None = None) -> Choice:
-    """Settle what precision=auto resolves to in this command (and its workers and SLURM jobs,
-    through $AAE_PRECISION), and print it with its reason before any spec is built. A command that
-    restores committed runs takes the choice they were made with, unless --precision names one."""
-    if requested == AUTO and records is not None:
-        stored = records.get("precision") or LEGACY_RECORDS_PRECISION
-        choice = Choice(stored["choice"], f"as the committed records were made: {stored['reason']}; this machine "
-                                          f"would choose {device_choice().line()}")
-    elif requested == AUTO:
-        choice = device_choice()
-    else:
-        choice = Choice(requested, "--precision")
-    os.environ[PRECISION_ENV] = choice.precision
-    print(f"precision: {choice.line()}, for the models whose budget says precision=auto", file=sys.stderr)
-    return choice
+def _records_meta(stored: StoredRuns | None, records_file: Path, args) -> dict | None:
+    """The meta of the records whose runs this command reads back: --from-records' and
+    --reuse-records' file (it must exist), or for --gather-only the page's own records when they
+    can be read (the runs it gathers were made with their choice); None for a command that trains."""
+    if stored or args.reuse_records:
+        return (stored or StoredRuns(records_file)).meta
+    if args.gather_only:
+        try:
+            return StoredRuns(records_file).meta
+        except UserError:  # no records yet, or damaged ones: the runs were made on this machine
+            return None
+    return None
 
 
 # Records written before the precision followed the machine have no choice in their meta: their
 # budgets said precision=bf16 outright.
 LEGACY_RECORDS_PRECISION = {"choice": "bf16", "reason": "before precision=auto, the cpu budget's bfloat16"}
+
+
+def announce_precision(requested: str, records: dict | None = None) -> Choice:
+    """Settle what precision=auto resolves to in this command (and its workers and SLURM jobs,
+    through $AAE_PRECISION), and print it with its reason before any spec is built. A command that
+    reads runs back (--from-records, --reuse-records, --gather-only) takes the choice of the records
+    they were made with, unless --precision names one. Returns the choice and the reason it was
+    first made for (what the records of this command's page keep)."""
+    how = ""
+    if requested == AUTO and records is not None:
+        stored = records.get("precision") or LEGACY_RECORDS_PRECISION
+        choice = Choice(stored["choice"], stored["reason"])
+        how = f"; taken from the records the runs were made with (this machine would choose {device_choice().line()})"
+    elif requested == AUTO:
+        choice = device_choice()
+    else:
+        choice = Choice(requested, "--precision")
+    os.environ[PRECISION_ENV] = choice.precision
+    print(f"precision: {choice.line()}{how}, for the models whose budget says precision=auto", file=sys.stderr)
+    return choice
 
 
 def _check_writable(folder: Path, what: str) -> None:
@@ -255,7 +272,7 @@ def _benchmark(args, argv, started, bench: Benchmark, datasets) -> int:
         load_profile(args.slurm_profile)  # a typo in the profile fails now, not after the data fetch
     records_file = args.records_from or records_path(args.results_dir, layout.name)
     stored = StoredRuns(records_file) if args.from_records else None
-    committed = (stored or StoredRuns(records_file)).meta if args.from_records or args.reuse_records else None
+    committed = _records_meta(stored, records_file, args)
     choice = announce_precision(args.precision, committed)
     missing = stored.meta["missing"] if stored else \
         _available_datasets(sorted({c.dataset for c in columns}), bool(args.datasets), args.data_dir)

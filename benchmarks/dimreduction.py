@@ -32,6 +32,7 @@ from aae.results import Column, Detail, TableLayout  # noqa: E402
 from aae.runs import RunDir  # noqa: E402
 from aae.train import load_trained  # noqa: E402
 from benchmarks.learning_curves import plot_learning_curves  # noqa: E402
+from benchmarks.figure_numbers import write_figure_numbers  # noqa: E402
 from benchmarks.specs import grid  # noqa: E402
 
 UNSUPERVISED_CLUSTERS = 20  # the paper's unsupervised setting
@@ -70,7 +71,9 @@ LAYOUT = TableLayout(
     columns=COLUMNS,
     paper=PAPER,
     measured=ROWS,
-    notes=("Representation: W_c·y + z in n dimensions (n = 2 or 10), y = q(y|x), W_c the learned cluster heads "
+    notes=("The paper's claims this table feeds (ids `section7-…`) are tested, with their statistics, in "
+           "results/claims.md.",
+           "Representation: W_c·y + z in n dimensions (n = 2 or 10), y = q(y|x), W_c the learned cluster heads "
            "(one per category), z the style; the decoder reads only this representation. Every pair of heads "
            "closer than eta is penalised (eta - distance, zero beyond eta). Ours, as the paper gives none: eta = 1, "
            "style prior N(0, 0.25^2 I), heads initialised from N(0, eta^2 I).",
@@ -132,6 +135,7 @@ def figure11(args, specs, columns) -> None:
     if not panels:
         return
     fig, axes = plt.subplots(1, len(panels), figsize=(3.6 * len(panels), 3.9), squeeze=False)
+    numbers = {}
     for ax, (spec, col) in zip(axes[0], panels):
         title = f"{spec.config.z_dim}-D, {col.title}"
         run = RunDir(args.runs_dir, spec)
@@ -151,6 +155,8 @@ def figure11(args, specs, columns) -> None:
         closest = float(model.head_distances().min())
         with torch.no_grad():
             style = float(model.encode(x.to(model.device), noisy=False)[1].std(0).mean())
+        numbers[f"{spec.config.z_dim}-D {col.title} style std"] = style
+        numbers[f"{spec.config.z_dim}-D {col.title} closest heads"] = closest
         ax.scatter(codes[:, 0], codes[:, 1], c=y, cmap="tab10", vmin=-0.5, vmax=9.5, s=1, alpha=0.5, rasterized=True)
         ax.scatter(heads[:, 0], heads[:, 1], c="black", marker="x", s=25, linewidths=1)
         ax.set_title(f"{title}{how}\nerror {error:.2f}%, closest heads {closest:.2f} (eta {spec.config.head_eta:g}),\n"
@@ -165,6 +171,7 @@ def figure11(args, specs, columns) -> None:
     path = args.results_dir / "figures" / "figure11.png"
     io.save_figure(path, fig)
     plt.close(fig)
+    write_figure_numbers(args.results_dir, "figure11", args.budget, [s for s, _ in panels], numbers)
     print(f"wrote {path}", file=sys.stderr)
 
 

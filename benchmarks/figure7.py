@@ -25,6 +25,7 @@ import torch  # noqa: E402
 
 from aae import io  # noqa: E402
 from aae.cli import figure_parser, guarded, prepare_figure_run  # noqa: E402
+from benchmarks.figure_numbers import write_figure_numbers  # noqa: E402
 from aae.eval.features import feature_network, predicted_labels  # noqa: E402
 from aae.results import Column  # noqa: E402
 from aae.train import load_trained  # noqa: E402
@@ -88,6 +89,8 @@ def draw(args) -> int:
     print(f"Figure 7: the judge reads the column's label in {agreement:.1f}% of the {len(images)} images "
           f"(judge's test error {judge_error:.2f}%); in {overall:.2f}% ± {se:.2f} of {len(many):,} images "
           f"decoded from {JUDGED_STYLES:,} other styles")
+    write_figure_numbers(args.results_dir, "figure7", args.budget, [spec],
+                         {"judge agreement": overall / 100.0, "judge agreement, grid": agreement / 100.0})
     print(f"wrote {out}", file=sys.stderr)
     return 0
 

@@ -29,6 +29,7 @@ import torch  # noqa: E402
 
 from aae import io, priors  # noqa: E402
 from aae.cli import figure_parser, guarded, prepare_figure_run  # noqa: E402
+from benchmarks.figure_numbers import write_figure_numbers  # noqa: E402
 from aae.eval.classification import probabilities  # noqa: E402
 from aae.eval.two_sample import energy_distance  # noqa: E402
 from aae.results import Column  # noqa: E402
@@ -148,6 +149,7 @@ def _colourbar(fig, sc, axes):
 
 def figure2(specs, args, path) -> None:
     fig, axes = plt.subplots(2, 3, figsize=(12, 7.6), layout="constrained")
+    numbers = {}
     for row, prior in enumerate(("gaussian", "mixture")):
         panels = {}
         for kind in ("AAE", "VAE"):
@@ -169,6 +171,7 @@ def figure2(specs, args, path) -> None:
                           f"{getattr(config, 'optimizer', 'adam')})\n"
                           f"energy distance to the prior's samples: {distance[kind]:.3f}", lim)
         _colourbar(fig, sc, axes[row, :].tolist())
+        numbers |= {f"{prior} {kind} energy distance": d for kind, d in distance.items()}
         verdict = "closer" if distance["AAE"] < distance["VAE"] else "NOT closer"
         print(f"Figure 2, {name} prior: energy distance of the test codes to {N_POINTS:,} prior samples: "
               f"AAE {distance['AAE']:.4f}, VAE {distance['VAE']:.4f} (the AAE is {verdict}, the paper claims it is)")
@@ -177,6 +180,7 @@ def figure2(specs, args, path) -> None:
                  fontsize=9)
     io.save_figure(path, fig)
     plt.close(fig)
+    write_figure_numbers(args.results_dir, "figure2", args.budget, specs.values(), numbers)
 
 
 # the label whose part of each label-conditioned prior a code lies in
@@ -186,7 +190,7 @@ PART = {"mixture": priors.mixture_part, "swissroll": priors.swiss_roll_part}
 def figure4(specs, args, path) -> None:
     fig = plt.figure(figsize=(11, 7.6), layout="constrained")
     grid_spec = fig.add_gridspec(2, 2, height_ratios=[3, 1])
-    roll_model = None
+    roll_model, numbers = None, {}
     for col, prior in enumerate(("mixture", "swissroll")):
         spec = specs[prior]
         model, data = load_trained(spec, args.runs_dir, args.data_dir)
@@ -195,6 +199,7 @@ def figure4(specs, args, path) -> None:
         ax = fig.add_subplot(grid_spec[0, col])
         title = "mixture of 10 Gaussians" if prior == "mixture" else "Swiss roll"
         own = float((PART[prior](codes.cpu()) == labels.cpu()).float().mean())  # the claim, as a number
+        numbers[f"{prior} share in own part"] = own
         sc = _scatter(ax, codes, labels, f"label-conditioned {title}: test codes ({spec.config.epochs} epochs)\n"
                       f"{100 * own:.1f}% in their own digit's part of the prior", lim)
         _colourbar(fig, sc, ax)
@@ -218,6 +223,7 @@ def figure4(specs, args, path) -> None:
                  "own part of the prior", fontsize=9)
     io.save_figure(path, fig)
     plt.close(fig)
+    write_figure_numbers(args.results_dir, "figure4", args.budget, specs.values(), numbers)
 
 
 def figure5(specs, args, path, rows: int = 10, cols: int = 10) -> None:

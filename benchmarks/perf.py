@@ -201,16 +201,17 @@ def cpu_budget_on(name: str, precision: str):
         return config_for(name, "cpu")
 
 
-def run_minutes(name: str, config, steps_per_second: dict[str, float]) -> float:
-    """Training minutes of one run of `config` at the measured two-worker rate of each stage."""
+def training_seconds(config, steps_per_second: dict[str, float]) -> float:
+    """A run's training updates over the measured rate of each of its stages (up to a constant:
+    only ratios of it are shown)."""
     return sum(stage_epochs(stage, config) * epoch_steps(config, MNIST_TRAIN) / steps_per_second[stage]
-               for stage in steps_per_second) / 60
+               for stage in steps_per_second)
 
 
 def precision_rows(models, pair_rates: dict[str, dict[str, float]], one_pass: dict[str, float]) -> list[list]:
     """A row per model: the precision its cpu budget computes in on this machine and why, the
-    two-worker step rates behind the choice, and what a run costs in each budget (a model whose
-    budget is auto trains fewer epochs where it resolves to fp32: `fp32_budgets`)."""
+    two-worker step rates behind the choice, and a run's training time in the fp32 budget over the
+    bf16 budget's (an auto model trains fewer epochs where it resolves to fp32: `fp32_budgets`)."""
     choice = device_choice()
     rows = []
     for name in dict.fromkeys(m.partition(":")[0] for m in models):
@@ -219,12 +220,12 @@ def precision_rows(models, pair_rates: dict[str, dict[str, float]], one_pass: di
         here = choice.precision if auto else config_for(name, "cpu").precision
         why = f"auto: {choice.reason}" if auto else f"its cpu budget fixes {here} (see its config)"
         fp32, bf16 = (cpu_budget_on(name, p) for p in ("fp32", "bf16"))
-        minutes = {p: run_minutes(name, c, {m: r[p] for m, r in stages.items()}) for p, c in (("fp32", fp32), ("bf16", bf16))}
+        seconds = {p: training_seconds(c, {m: r[p] for m, r in stages.items()}) for p, c in (("fp32", fp32), ("bf16", bf16))}
         fp32_rate, bf16_rate = (sum(r[p] for r in stages.values()) for p in ("fp32", "bf16"))
         gain = one_pass.get(name)
         rows.append([name, "auto" if auto else here, here, why, f"{bf16.epochs} / {fp32.epochs}",
                      f"{fp32_rate:.1f}", f"{bf16_rate:.1f}", f"{bf16_rate / fp32_rate:.2f}x",
-                     f"{minutes['bf16']:.1f} / {minutes['fp32']:.1f}" if auto else f"{minutes[here]:.1f}",
+                     f"{seconds['fp32'] / seconds['bf16']:.2f}x" if auto else "-",
                      f"{gain:.2f}x" if gain else "-"])
     return rows
 
@@ -458,12 +459,13 @@ def main(argv=None) -> int:
              tabulate(precision_table, headers=["Model", "cpu budget asks", "computes in here", "why",
                                                 "epochs: bf16 / fp32 budget", "steps/s 2 workers fp32",
                                                 "steps/s 2 workers bf16", "bf16 / fp32",
-                                                "min/run training: bf16 / fp32 budget", "one-pass D / two-pass"],
+                                                "a run's training: fp32 budget / bf16 budget", "one-pass D / two-pass"],
                       tablefmt="github", disable_numparse=True), "",
              "`auto` resolves to bf16 on a CPU with amx_bf16 or avx512_bf16 and to fp32 on one without them "
              "(aae/precision.py); an auto model's fp32 budget trains fewer epochs (its `fp32_budgets`), sized so "
-             "a run costs about what it costs in bf16. Minutes per run are the training updates at the measured "
-             "two-worker rate (evaluations and learning curves not included). `one-pass D`: the discriminator "
+             "a run costs about what it costs in bf16: `fp32 budget / bf16 budget` is the time of a run's training "
+             "updates in the fp32 budget on this CPU over the bf16 budget's, both at the two-worker rates measured "
+             "here (on a CPU without native bf16, fp32 steps are faster than here and bf16 ones 3-4x slower). `one-pass D`: the discriminator "
              "reads prior samples and codes in one batch instead of two (a lever measured here, not adopted: "
              "it changes every adversarial run's numbers), in the precision chosen here.", "",
              "GMMN+AE's generator loss, MMD^2 of 1,000 generated vs 1,000 real 32-D codes on three kernels, "

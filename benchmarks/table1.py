@@ -104,7 +104,9 @@ LAYOUT = TableLayout(
     measured={"aae": "Adversarial Autoencoder", "gan": "GAN", "gmmn_ae": "GMMN + AE", "vae": "VAE †", **SANITY},
     extra={f"{m}:reconstructions": title for m, title in CEILINGS.items()},
     applies=applies,
-    notes=("Protocol (Goodfellow et al. 2014): N samples of the final model are the centres of a Gaussian "
+    notes=("The paper's claims this table feeds (ids `table1-…`) are tested, with their statistics, in "
+           "results/claims.md.",
+           "Protocol (Goodfellow et al. 2014): N samples of the final model are the centres of a Gaussian "
            "Parzen window; sigma from logspace(-1, 0, 10) (`--sigma-grid`), chosen by the mean log-likelihood "
            "of the first 1,000 validation images (`--parzen-valid`; MNIST training images 50,000-50,999); "
            "reported: the mean over the 10,000 test images. Details: σ = the sigma(s) the runs chose; se = the mean over runs of the standard error "

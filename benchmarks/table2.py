@@ -46,7 +46,9 @@ LAYOUT = TableLayout(
     columns=COLUMNS,
     paper=PAPER,
     measured={"nn_baseline": "NN Baseline", "m2": "VAE (M2)", "ssaae": "Adversarial Autoencoders"},
-    notes=("Test error of argmax p(y|x) over the 10,000 test images, from the final model (no checkpoint "
+    notes=("The paper's claims this table feeds (ids `table2-…`) are tested, with their statistics, in "
+           "results/claims.md.",
+           "Test error of argmax p(y|x) over the 10,000 test images, from the final model (no checkpoint "
            "is chosen, on the test set or elsewhere).",
            "(100) / (1000): class-balanced labelled subsets (10 / 100 per class) drawn per trial; every "
            "model of a trial sees the same labelled images. (All): all 50,000 training labels.",

@@ -49,7 +49,9 @@ def layout_for(clusters) -> TableLayout:
         columns=COLUMNS,
         paper=PAPER,
         measured={f"clustering_aae:{k}": row_title(k) for k in clusters},
-        notes=("Clustering error (section 6): after training, each cluster i takes the true label of the "
+        notes=("The paper's claims this table feeds (ids `table3-…`) are tested, with their statistics, in "
+               "results/claims.md.",
+               "Clustering error (section 6): after training, each cluster i takes the true label of the "
                "validation image that maximises q(y_i|x); every test image takes the label of its cluster "
                "(argmax q(y|x)); reported: the share of test images labelled wrongly. Only that one label per "
                "cluster is ever looked at; training uses no label.",

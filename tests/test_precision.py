@@ -102,14 +102,19 @@ def test_runs_made_on_a_bf16_cpu_restore_on_one_without_it_and_never_mix(tmp_pat
                                                       "--set", "precision=auto", "--from-records", "--records-from",
                                                       str(records)))
     assert again.returncode == 0, again.stderr
-    assert "as the committed records were made" in again.stderr and "would choose fp32" in again.stderr
+    assert "taken from the records the runs were made with (this machine would choose fp32" in again.stderr
     assert without_date((tmp_path / "elsewhere" / "results" / "table2.md").read_text()) == without_date(page)
 
     reused = table2(tmp_path, "--reuse-records", "--runs-dir", str(tmp_path / "fresh"))
     assert reused.returncode == 0, reused.stderr
     assert "2 finished runs restored" in reused.stderr and "2 runs: 2 already finished, 0 to run" in reused.stderr
 
-    own = table2(tmp_path)  # the same runs directory, this CPU's own choice: its own runs, in fp32
+    gathered = table2(tmp_path, "--gather-only", "--runs-dir", str(tmp_path / "fresh"))  # reads the same runs
+    assert gathered.returncode == 0 and "precision: bf16 (this CPU has amx_bf16" in gathered.stderr
+    assert "taken from the records" in gathered.stderr
+    assert "not finished" not in (tmp_path / "results" / "table2.md").read_text()
+
+    own = table2(tmp_path)  # trains: this CPU's own choice, its own runs, in fp32
     assert own.returncode == 0, own.stderr
     assert "precision: fp32 (this CPU has neither" in own.stderr
     fp32_runs = run_ids(records)
@@ -133,5 +138,5 @@ def test_a_committed_page_regenerates_on_a_cpu_without_bf16(tmp_path, monkeypatc
     fake_cpu(monkeypatch, NO_BF16_CPU)
     ran = regenerate(RESULTS / "records" / f"{page}.jsonl", tmp_path)
     assert ran.returncode == 0, ran.stderr
-    assert "precision: bf16 (as the committed records were made" in ran.stderr
+    assert "precision: bf16 (before precision=auto, the cpu budget's bfloat16); taken from the records" in ran.stderr
     assert without_date((tmp_path / f"{page}.md").read_text()) == without_date((RESULTS / f"{page}.md").read_text())
