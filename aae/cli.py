@@ -105,8 +105,9 @@ def figure_parser(prog: str, description: str) -> OneLineParser:
 def prepare_figure_run(args, make_specs: Callable[[], list[JobSpec]]) -> list[JobSpec]:
     """Check a figure command's input, then build and train what its figure needs (raises UserError)."""
     _check_common(args)
-    announce_precision(args.precision)
+    _, announcement = settle_precision(args.precision)
     specs = make_specs()  # after the budget check: configs are validated as they are built
+    print(announcement, file=sys.stderr)
     load_dataset(args.dataset, args.data_dir)
     run_specs(specs, args.runs_dir, args.executor, args.workers, args.data_dir)
     return specs
@@ -173,12 +174,13 @@ def _records_meta(stored: StoredRuns | None, records_file: Path, args) -> dict |
 LEGACY_RECORDS_PRECISION = {"choice": "bf16", "reason": "before precision=auto, the cpu budget's bfloat16"}
 
 
-def announce_precision(requested: str, records: dict | None = None) -> Choice:
+def settle_precision(requested: str, records: dict | None = None) -> tuple[Choice, str]:
     """Settle what precision=auto resolves to in this command (and its workers and SLURM jobs,
-    through $AAE_PRECISION), and print it with its reason before any spec is built. A command that
-    reads runs back (--from-records, --reuse-records, --gather-only) takes the choice of the records
-    they were made with, unless --precision names one. Returns the choice and the reason it was
-    first made for (what the records of this command's page keep)."""
+    through $AAE_PRECISION), before any spec is built. A command that reads runs back
+    (--from-records, --reuse-records, --gather-only) takes the choice of the records they were made
+    with, unless --precision names one. Returns the choice, with the reason it was first made for
+    (what the records of this command's page keep), and the line to print once the input is known
+    to be good (bad input stays one line)."""
     how = ""
     if requested == AUTO and records is not None:
         stored = records.get("precision") or LEGACY_RECORDS_PRECISION
@@ -189,8 +191,7 @@ def announce_precision(requested: str, records: dict | None = None) -> Choice:
     else:
         choice = Choice(requested, "--precision")
     os.environ[PRECISION_ENV] = choice.precision
-    print(f"precision: {choice.line()}{how}, for the models whose budget says precision=auto", file=sys.stderr)
-    return choice
+    return choice, f"precision: {choice.line()}{how}, for the models whose budget says precision=auto"
 
 
 def _check_writable(folder: Path, what: str) -> None:
@@ -273,12 +274,13 @@ def _benchmark(args, argv, started, bench: Benchmark, datasets) -> int:
     records_file = args.records_from or records_path(args.results_dir, layout.name)
     stored = StoredRuns(records_file) if args.from_records else None
     committed = _records_meta(stored, records_file, args)
-    choice = announce_precision(args.precision, committed)
+    choice, announcement = settle_precision(args.precision, committed)
     missing = stored.meta["missing"] if stored else \
         _available_datasets(sorted({c.dataset for c in columns}), bool(args.datasets), args.data_dir)
     specs = make_specs(models=models, columns=[c for c in columns if c.dataset not in missing],
                        seeds=args.seeds, budget=args.budget, overrides=args.overrides)
     specs = [s for s in specs if any(layout.measures(s.row, c) for c in columns if c.reads(s))]
+    print(announcement, file=sys.stderr)
     if stored:
         rows = load_rows(specs, args.runs_dir, tuple(columns), layout.metric, open_run=stored)
         extra = stored.meta["extra_rows"]
