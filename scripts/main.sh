@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The main job: set up, fetch MNIST once, and regenerate results/ with the cpu budget:
-# results/table2.md, results/table1.md, results/table3.md, results/dimreduction.md and results/figures/*.png. Give targets to run only some:
+# results/table2.md, results/table1.md, results/table3.md, results/dimreduction.md, results/figures/*.png and
+# results/claims.md. Give targets to run only some:
 #   bash scripts/main.sh table1 figures
 set -euo pipefail
 cd "$(dirname "$0")/.."
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(table2 table1 table3 dimreduction figures figure7)
+[ ${#targets[@]} -gt 0 ] || targets=(table2 table1 table3 dimreduction figures figure7 claims)
 echo "main: ${targets[*]} with budget 'cpu', 5 seeds, 2 worker processes, on 2 CPU cores about (measured on a CPU with"
 echo "      native bfloat16; on one without amx_bf16 / avx512_bf16 the bf16 models train in float32 with fewer epochs,"
 echo "      sized from the measured step ratio to about the same minutes: each command prints its precision),"
@@ -15,7 +16,8 @@ echo "      table1 89 min (bfloat16; AAE 24 epochs, its rates / 10 for the last 
 echo "             Parzen, FID, KID, precision/recall on 10K samples; the feature network once, 2-6 min; k-means),"
 echo "      table3 87 min (clustering AAE with 16, 30 and 10 clusters: 15 runs x 20 epochs in bfloat16, 610-675 s each),"
 echo "      dimreduction 78 min (section 7: 20 runs x 12 epochs in bfloat16, 395-490 s each, then Figure 11),"
-echo "      figures 45 min (six 2-D models, 12 epochs each), figure7 2 min (measured); plus about 3 minutes of set-up the first time."
+echo "      figures 45 min (six 2-D models, 12 epochs each), figure7 2-7 min (measured), claims seconds (results/claims.md);"
+echo "      plus about 3 minutes of set-up the first time."
 echo "      Finished runs are reused, so a re-run only rebuilds what is missing."
 bash scripts/setup.sh
 .venv/bin/python -m aae.data mnist
@@ -24,6 +26,7 @@ for target in "${targets[@]}"; do
     table1|table2|table3|dimreduction) .venv/bin/python -m "benchmarks.$target" --seeds 5 --budget cpu --workers 2 ;;
     figures) .venv/bin/python -m benchmarks.figures --budget cpu --workers 2 ;;
     figure7) .venv/bin/python -m benchmarks.figure7 --budget cpu ;;  # one run: two threads, one process
-    *) echo "main: unknown target '$target' (known: table1 table2 table3 dimreduction figures figure7)" >&2; exit 2 ;;
+    claims) .venv/bin/python -m benchmarks.claims ;;  # the verdicts, from what the targets above wrote
+    *) echo "main: unknown target '$target' (known: table1 table2 table3 dimreduction figures figure7 claims)" >&2; exit 2 ;;
   esac
 done
