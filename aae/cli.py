@@ -21,7 +21,7 @@ import torch
 from aae import io
 from aae.data import LOADERS, load_dataset
 from aae.errors import DataMissing, UserError
-from aae.precision import AUTO, PRECISION_ENV, PRECISIONS, Choice, device_choice
+from aae.precision import AUTO, DEVICE_ENV, PRECISION_ENV, PRECISIONS, Choice, device_choice
 from aae.provenance import git_sha
 from aae.records import StoredRuns, export, records_path, restore
 from aae.registry import BUDGETS, asks_auto, get_model
@@ -30,7 +30,6 @@ from aae.runner import EXECUTORS, check_executor, run_specs
 from aae.runs import RunDir
 from aae.slurm import load_profile
 from aae.spec import JobSpec
-from aae.train import DEVICE_ENV
 
 
 class OneLineParser(argparse.ArgumentParser):

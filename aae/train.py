@@ -25,7 +25,7 @@ from aae.data import load_dataset
 from aae.data.subsets import labelled_indices, parse_setting
 from aae.eval import EVALUATIONS, EvalContext, evaluate, is_curve
 from aae.batches import epoch_batches, epoch_steps
-from aae.precision import DEVICE_ENV, device_choice, device_type  # noqa: F401  (DEVICE_ENV: the commands set it)
+from aae.precision import device_choice, device_type
 from aae.provenance import provenance
 from aae.models.base import DataInfo
 from aae.registry import get_model

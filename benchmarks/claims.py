@@ -127,7 +127,7 @@ class Numbers:
         if not q.page:
             return Sample([float(q.column)], constant=True)
         if q.page in LAYOUTS:
-            return self._table(q.page).get((q.row, q.column)) or Sample([], missing="no records")
+            return self.table(q.page).get((q.row, q.column)) or Sample([], missing="no records")
         numbers = self._figure(q.page)
         if numbers is None:
             return Sample([], missing=f"not measured: no results/figures/{q.page}.json (run `{FIGURE_COMMANDS[q.page]}`)")
@@ -149,7 +149,7 @@ class Numbers:
                 self.budgets[figure] = content.get("budget", "?")
         return self.figures[figure]["numbers"] if self.figures[figure] else None
 
-    def _table(self, page: str) -> dict:
+    def table(self, page: str) -> dict:
         if page not in self.cells:
             self.cells[page] = table_samples(records_path(self.results_dir, page), LAYOUTS[page])
             meta = read_meta(records_path(self.results_dir, page))
@@ -226,7 +226,7 @@ def _comparison_text(t) -> str:
 def matches_table(numbers: Numbers) -> list[list]:
     rows = []
     for page, layout in LAYOUTS.items():
-        for (row, column), sample in sorted(numbers._table(page).items()):
+        for (row, column), sample in sorted(numbers.table(page).items()):
             paper_text = layout.paper.get(layout.measured.get(row, ""), {}).get(column)
             paper = paper_mean(paper_text)
             if paper is None or not sample.values:
