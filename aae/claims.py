@@ -80,8 +80,15 @@ class Sample:
             return self.missing or "no value"
         mean = float(np.mean(self.values))
         if self.constant or self.n == 1:
-            return f"{mean:.2f} ({'constant' if self.constant else '1 run'})"
-        return f"{mean:.2f} ± {float(np.std(self.values, ddof=1)):.2f} (n={self.n})"
+            return f"{number(mean)} ({'constant' if self.constant else '1 run'})"
+        sd = float(np.std(self.values, ddof=1))
+        return f"{number(mean)} ± {number(sd, like=mean)} (n={self.n})"
+
+
+def number(x: float, like: float | None = None) -> str:
+    """Two decimals, as the tables print them, for a value (or the sd of a mean, `like`) of 1 or
+    more; four significant digits below 1 (energy distances, shares)."""
+    return f"{x:.2f}" if abs(x if like is None else like) >= 1 else f"{x:.4g}"
 
 
 @dataclass
