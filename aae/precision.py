@@ -6,18 +6,17 @@ bfloat16 (their 5-seed tables inside float32's seed spread) say "auto": on a CPU
 bfloat16 instructions (AMX-BF16 or AVX512-BF16) bf16 matrix products are 1.3-2.1x faster than
 float32's; on one without them (AVX512F and VNNI only) bf16 is emulated and 3-4x *slower*
 (results/perf.md, docs/ARCHITECTURE.md's "Precision"). "auto" is resolved when the config is
-built (`resolve`), by the command that builds the specs, so a spec and its run id always hold
+built (`aae.registry.config_for`), by the command that builds the specs, so a spec and its run id always hold
 the precision the run computes in: a run never changes precision, a resume never mixes two,
 and the same command on the other kind of CPU makes other runs rather than continuing these.
 
 The choice comes from the CPU's features, not from a timing, so it is the same on every call on
 one machine; $AAE_PRECISION (a command's `--precision`) replaces it for one command, and the
-commands that restore committed runs (`--from-records`, `--reuse-records`) take the choice their
-records were made with.
+commands that read runs back (`--from-records`, `--reuse-records`, `--gather-only`) take the
+choice their records were made with.
 """
 from __future__ import annotations
 
-import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,9 +90,3 @@ def device_choice() -> Choice:
     cuda_bf16 = device == "cuda" and torch.cuda.is_available() and torch.cuda.is_bf16_supported()
     return choose(device, cpu_flags(), cuda_bf16)
 
-
-def resolve(config):
-    """The config with precision "auto" replaced by this process's choice (any other unchanged)."""
-    if getattr(config, "precision", None) != AUTO:
-        return config
-    return dataclasses.replace(config, precision=machine_choice().precision)

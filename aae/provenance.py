@@ -8,7 +8,7 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 
-from aae.precision import device_choice
+from aae.precision import cpu_flags, device_choice
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -45,11 +45,9 @@ def cpu_features() -> str:
     """torch's CPU kernel level and which of BF16_FLAGS the CPU has, e.g. "AVX512; amx_bf16 avx512_bf16"."""
     import torch
 
-    try:
-        info = Path("/proc/cpuinfo").read_text()
-    except OSError:  # not Linux: the kernel level alone
+    flags = cpu_flags()
+    if not flags:  # not Linux: the kernel level alone
         return torch.backends.cpu.get_cpu_capability()
-    flags = next((line.split(":", 1)[1].split() for line in info.splitlines() if line.startswith("flags")), [])
     present = " ".join(f for f in BF16_FLAGS if f in flags) or "no bf16 flags"
     return f"{torch.backends.cpu.get_cpu_capability()}; {present}"
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aae.errors import UserError
-from aae.precision import AUTO, machine_choice, resolve
+from aae.precision import AUTO, machine_choice
 from aae.validation import check_config
 
 BUDGETS = ("smoke", "cpu", "paper")
@@ -97,12 +97,14 @@ def config_for(name: str, budget: str, overrides: list[str] = (), dataset: str |
     chosen = parse_overrides(config, overrides) if overrides else {}
     config = dataclasses.replace(config, **chosen)
     check_config(name, config)  # before anything is launched: one line, exit 2
-    if config.precision == AUTO and machine_choice().precision == "fp32":
-        # the budget's float32 settings, where it has them: fewer epochs where float32 cannot train
-        # today's in the budget's minutes (what the command line set stays as set)
-        fp32 = getattr(cls, "fp32_budgets", {}).get(budget, {})
-        config = dataclasses.replace(config, **{k: v for k, v in fp32.items() if k not in chosen})
-    return resolve(config)  # "auto" -> this command's precision: a spec holds what its run computes in
+    if config.precision != AUTO:
+        return config
+    # "auto" -> this command's precision: a spec holds what its run computes in; in float32 with
+    # the budget's float32 settings, where it has them (fewer epochs where float32 cannot train
+    # today's in the budget's minutes; what the command line set stays as set)
+    precision = machine_choice().precision
+    fp32 = getattr(cls, "fp32_budgets", {}).get(budget, {}) if precision == "fp32" else {}
+    return dataclasses.replace(config, precision=precision, **{k: v for k, v in fp32.items() if k not in chosen})
 
 
 def asks_auto(name: str, budget: str, overrides: list[str] = ()) -> bool:

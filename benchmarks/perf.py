@@ -34,7 +34,6 @@ from unittest import mock
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from scipy.special import logsumexp
 from tabulate import tabulate
 
@@ -42,7 +41,7 @@ from aae import io
 from aae.batches import epoch_steps
 from aae.eval.parzen import DEFAULT_SIGMAS, parzen_evaluate
 from aae.models.base import DataInfo
-from aae.models.adversarial import noisy
+from aae.models.adversarial import noisy, real_fake_loss
 from aae.precision import PRECISION_ENV, device_choice
 from aae.provenance import cpu_features, device_name, git_sha
 from aae.registry import asks_auto, config_for, get_model
@@ -234,9 +233,7 @@ def one_pass_discriminator_loss(d, prior, codes, noise: float = 0.0):
     """discriminator_loss with prior samples and codes in one batch through D (the lever measured):
     one pass of twice the rows instead of two."""
     both = d(noisy(torch.cat([prior, codes.detach()]), noise))
-    real, fake = both[: len(prior)], both[len(prior):]
-    return F.binary_cross_entropy_with_logits(real, torch.ones_like(real)) + \
-        F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake))
+    return real_fake_loss(both[: len(prior)], both[len(prior):])
 
 
 def one_pass_speedups(models, precision: str, steps: int, repeats: int) -> dict[str, float]:

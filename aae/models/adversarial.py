@@ -19,7 +19,11 @@ def noisy(x: torch.Tensor, std: float) -> torch.Tensor:
 def discriminator_loss(d: nn.Module, prior: torch.Tensor, codes: torch.Tensor, noise: float = 0.0) -> torch.Tensor:
     """D learns to call prior samples real (1) and the encoder's codes fake (0); `noise`: the std
     of Gaussian noise on both of its inputs."""
-    real, fake = d(noisy(prior, noise)), d(noisy(codes.detach(), noise))
+    return real_fake_loss(d(noisy(prior, noise)), d(noisy(codes.detach(), noise)))
+
+
+def real_fake_loss(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    """The discriminator's cross-entropy on its logits: real (prior samples) as 1, fake (codes) as 0."""
     return F.binary_cross_entropy_with_logits(real, torch.ones_like(real)) + \
         F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake))
 
