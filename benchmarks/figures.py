@@ -167,9 +167,10 @@ def figure2(specs, args, path) -> None:
         for col, kind in enumerate(("AAE", "VAE"), start=1):
             codes, labels = panels[kind]
             config = specs[prior, kind].config
-            sc = _scatter(axes[row, col], codes, labels, f"{kind} test codes, {name} prior ({config.epochs} epochs, "
-                          f"{getattr(config, 'optimizer', 'adam')})\n"
-                          f"energy distance to the prior's samples: {distance[kind]:.3f}", lim)
+            # three short lines: the mixture's name makes one line wider than the panel
+            sc = _scatter(axes[row, col], codes, labels, f"{kind} test codes, {name} prior\n({config.epochs} epochs, "
+                          f"{getattr(config, 'optimizer', 'adam')}); energy distance\n"
+                          f"to the prior's samples: {distance[kind]:.3f}", lim)
         _colourbar(fig, sc, axes[row, :].tolist())
         numbers |= {f"{prior} {kind} energy distance": d for kind, d in distance.items()}
         verdict = "closer" if distance["AAE"] < distance["VAE"] else "NOT closer"
