@@ -21,6 +21,7 @@ import torch
 from aae import io
 from aae.data import LOADERS, load_dataset
 from aae.errors import DataMissing, UserError
+from aae.events import TENSORBOARD_ENV
 from aae.precision import AUTO, DEVICE_ENV, PRECISION_ENV, PRECISIONS, Choice, device_choice
 from aae.provenance import git_sha
 from aae.records import StoredRuns, export, records_path, restore
@@ -91,6 +92,9 @@ def _common_parser(prog: str, description: str) -> OneLineParser:
                         "device computes bfloat16 natively (a CPU with amx_bf16 or avx512_bf16, a GPU with bf16), "
                         "else fp32; --from-records, --reuse-records and --gather-only take their records' choice "
                         "(--set precision=fp32|bf16 forces every model instead)")
+    p.add_argument("--no-tensorboard", action="store_true",
+                   help="write no TensorBoard event files (by default every run writes its losses, validation "
+                        "curve and a final image grid to runs/<hash>/tensorboard/: tensorboard --logdir runs)")
     return p
 
 
@@ -117,6 +121,8 @@ def _check_common(args) -> None:
         raise UserError("--device cuda: no CUDA device is available here")
     if args.device:
         os.environ[DEVICE_ENV] = args.device  # read by every run, in this process and in its workers
+    if args.no_tensorboard:
+        os.environ[TENSORBOARD_ENV] = "0"  # likewise
     if args.budget not in BUDGETS:
         raise UserError(f"unknown budget {args.budget!r}; known: {', '.join(BUDGETS)}")
     check_executor(args.executor)

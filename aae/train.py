@@ -21,6 +21,7 @@ import torch
 from tqdm import tqdm
 
 from aae import io
+from aae.events import RunEvents
 from aae.data import load_dataset
 from aae.data.subsets import labelled_indices, parse_setting
 from aae.eval import EVALUATIONS, EvalContext, evaluate, is_curve
@@ -273,36 +274,39 @@ def _train(spec: JobSpec, run: RunDir, data_dir, progress: bool) -> dict:
         print(f"{spec.describe()}: resuming after epoch {start_epoch} of {cfg.epochs}", file=sys.stderr, flush=True)
 
     model.set_training_images(x)
-    bar = tqdm(range(start_epoch, cfg.epochs), initial=start_epoch, total=cfg.epochs, leave=False,
-               desc=spec.describe(), disable=not progress, unit="epoch")
-    for epoch in bar:
-        t0 = time.perf_counter()
-        sums: dict[str, torch.Tensor] = {}  # on the device: read once per epoch, not once per step
-        apply_schedule(model.optimizers, getattr(cfg, "lr_schedule", "constant"), epoch, cfg.epochs)
-        with denormals_flushed(model.flush_denormals):  # once an epoch: the curve below keeps IEEE
-            for batch in epoch_batches(model.streams, x, y, labelled, cfg.batch_size, steps, spec.seed, epoch):
-                with precision_context(cfg.precision, device):
-                    losses = model.update(batch)
-                for k, v in losses.items():  # float64, as Python floats summed them before
-                    v = torch.as_tensor(v).detach().to(torch.float64)
-                    sums[k] = sums[k] + v if k in sums else v
-        wall += time.perf_counter() - t0
-        history.append({"epoch": epoch + 1, **{k: float(v) / steps for k, v in sums.items()},
-                        **_curve_point(spec, model, _context(spec, run, data, device))})
-        bad = [k for k, v in history[-1].items() if not math.isfinite(v)]
-        if bad:  # a diverged run must fail, not end in a number
-            raise FloatingPointError(f"non-finite {', '.join(bad)} in epoch {epoch + 1}")
-        io.torch_save(run.checkpoint, {"epoch": epoch + 1, "model": model.state_dict(), "rng": _rng_state(),
-                                       "history": history, "wall_time": wall, "data": fingerprint,
-                                       "thread_history": threads})
-        io.write_jsonl(run.metrics, history)
-        bar.set_postfix({k: f"{v:.3g}" for k, v in history[-1].items() if k != "epoch"})
-        if os.environ.get(KILL_AFTER_EPOCH_ENV) == str(epoch + 1):
-            os.kill(os.getpid(), signal.SIGKILL)
+    with RunEvents(run.path, spec, history) as events:  # rewritten from the history: a resume duplicates no step
+        bar = tqdm(range(start_epoch, cfg.epochs), initial=start_epoch, total=cfg.epochs, leave=False,
+                   desc=spec.describe(), disable=not progress, unit="epoch")
+        for epoch in bar:
+            t0 = time.perf_counter()
+            sums: dict[str, torch.Tensor] = {}  # on the device: read once per epoch, not once per step
+            apply_schedule(model.optimizers, getattr(cfg, "lr_schedule", "constant"), epoch, cfg.epochs)
+            with denormals_flushed(model.flush_denormals):  # once an epoch: the curve below keeps IEEE
+                for batch in epoch_batches(model.streams, x, y, labelled, cfg.batch_size, steps, spec.seed, epoch):
+                    with precision_context(cfg.precision, device):
+                        losses = model.update(batch)
+                    for k, v in losses.items():  # float64, as Python floats summed them before
+                        v = torch.as_tensor(v).detach().to(torch.float64)
+                        sums[k] = sums[k] + v if k in sums else v
+            wall += time.perf_counter() - t0
+            history.append({"epoch": epoch + 1, **{k: float(v) / steps for k, v in sums.items()},
+                            **_curve_point(spec, model, _context(spec, run, data, device))})
+            bad = [k for k, v in history[-1].items() if not math.isfinite(v)]
+            if bad:  # a diverged run must fail, not end in a number
+                raise FloatingPointError(f"non-finite {', '.join(bad)} in epoch {epoch + 1}")
+            io.torch_save(run.checkpoint, {"epoch": epoch + 1, "model": model.state_dict(), "rng": _rng_state(),
+                                           "history": history, "wall_time": wall, "data": fingerprint,
+                                           "thread_history": threads})
+            io.write_jsonl(run.metrics, history)
+            events.epoch(history[-1])
+            bar.set_postfix({k: f"{v:.3g}" for k, v in history[-1].items() if k != "epoch"})
+            if os.environ.get(KILL_AFTER_EPOCH_ENV) == str(epoch + 1):
+                os.kill(os.getpid(), signal.SIGKILL)
 
-    if start_epoch == cfg.epochs:  # re-scoring a finished run (its log may be why): the log comes back
-        io.write_jsonl(run.metrics, history)
-    metrics, eval_seconds = _evaluate(_context(spec, run, data, device), model, spec.evals)
+        if start_epoch == cfg.epochs:  # re-scoring a finished run (its log may be why): the log comes back
+            io.write_jsonl(run.metrics, history)
+        metrics, eval_seconds = _evaluate(_context(spec, run, data, device), model, spec.evals)
+        events.final_images(model, data, spec.seed, cfg.epochs)
     record = {
         "spec": spec.to_dict(),
         "metrics": metrics,

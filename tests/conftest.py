@@ -21,6 +21,7 @@ def isolated_env(tmp_path, monkeypatch):
     monkeypatch.delenv("AAE_DATA", raising=False)
     monkeypatch.delenv("AAE_KILL_AFTER_EPOCH", raising=False)
     monkeypatch.delenv("AAE_PRECISION", raising=False)  # what precision=auto resolves to: the machine's
+    monkeypatch.delenv("AAE_TENSORBOARD", raising=False)  # events on, as for a user; --no-tensorboard sets it
     torch.set_num_threads(2)
 
 
