@@ -65,3 +65,23 @@ def test_labelled_batches_come_only_from_the_labelled_subset(tmp_path):
             for x, y in zip(xb, yb)]
     assert len(rows) == spec.config.epochs * spec.config.steps_per_epoch * spec.config.batch_size
     assert all(allowed.get(x) == y for x, y in rows)  # every labelled image is in the subset, with its own label
+
+
+def test_reconstructions_come_back_as_pixels_whether_or_not_the_model_standardises():
+    import dataclasses
+
+    import torch
+
+    from aae.models.base import DataInfo
+    from aae.models.semisupervised import SemiSupervisedAAE
+    from aae.registry import config_for
+
+    torch.manual_seed(0)
+    x = torch.rand(16, 784) * 0.5 + 0.25
+    info = DataInfo(784, 10, 16, 16, x.mean(0), x.std(0))
+    for standardize in (True, False):
+        model = SemiSupervisedAAE(dataclasses.replace(config_for("ssaae", "smoke"), standardize=standardize), info)
+        images = model.reconstruct(x)
+        assert images.shape == x.shape
+        # an untrained decoder's output sits near the standardised mean 0, i.e. near the pixel mean
+        assert (images.mean(0) - x.mean(0)).abs().mean() < (0.2 if standardize else 0.5)

@@ -229,6 +229,14 @@ class SemiSupervisedAAE(Model):
         return self.representation(logits.softmax(1), z)
 
     @torch.no_grad()
+    def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
+        """Images decoded from their own codes, as pixels in [0, 1] (a run's final TensorBoard grid)."""
+        self.nets.eval()
+        x_hat = self.nets["decoder"](self.codes(x))
+        inputs = self.nets["inputs"]
+        return x_hat * inputs.std + inputs.mean if self.config.standardize else x_hat
+
+    @torch.no_grad()
     def head_distances(self) -> torch.Tensor:
         """Distances between every pair of cluster heads (section 7)."""
         return torch.pdist(self.nets["heads"].weight.T.float())
