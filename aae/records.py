@@ -34,14 +34,17 @@ def records_path(results_dir: Path, table: str) -> Path:
 def export(path: Path, specs: list[JobSpec], runs_root: Path, meta: dict) -> None:
     """Write the records of `specs` (as found in runs_root) and the table's `meta` to `path`."""
     lines = [json.dumps({"meta": meta})]  # key order kept: it is the header's row order
-    for spec in specs:
-        run = RunDir(runs_root, spec)
-        status = run.status()
-        entry = {"run_id": spec.run_id, "run": spec.describe(), "status": status}
-        if status["state"] == "done":
-            entry |= {"record": run.read_record(), "history": run.history(), "eval_errors": run.eval_errors()}
-        lines.append(json.dumps(entry, sort_keys=True))
+    lines += [json.dumps(_entry(RunDir(runs_root, spec)), sort_keys=True) for spec in specs]
     io.write_text(path, "\n".join(lines) + "\n")
+
+
+def _entry(run: RunDir) -> dict:
+    """One run as a records line: its status, and its record, metric log and evaluation errors when done."""
+    status = run.status()
+    entry = {"run_id": run.spec.run_id, "run": run.spec.describe(), "status": status}
+    if status["state"] == "done":
+        entry |= {"record": run.read_record(), "history": run.history(), "eval_errors": run.eval_errors()}
+    return entry
 
 
 class StoredRun:
@@ -102,3 +105,71 @@ def restore(path: Path, specs: list[JobSpec], runs_root: Path) -> int:
         run.finish({**record, "restored_from": str(path)})  # record, then status "done"
         restored += 1
     return restored
+
+
+def frame(source: str | Path = "table2", results_dir: Path = Path("results")):
+    """A table's runs as a pandas DataFrame, one row per run, for a notebook's own comparisons.
+
+    `source`: a table's name ("table2": its committed records, results/records/table2.jsonl), a
+    records file, or a runs directory (every run folder in it, finished or not).
+
+    Columns: run_id, run (readable), state (done, running, failed, damaged, or None for a run the
+    records list but that never started) and reason; the spec's fields (benchmark, model, variant,
+    dataset, setting, trial, seed, budget); `config.<field>` for every config field;
+    `metrics.<key>` for every metric; `provenance.<key>` (git_sha, torch, device, ...);
+    epochs, train_wall_time_s, eval_wall_time_s, data_fingerprint, and `final.<key>` for the last
+    epoch's line of the metric log (losses, learning-curve scores).
+
+        from aae.records import frame
+        runs = frame("table2")
+        print(runs.pivot_table("metrics.test_error", ["model", "setting"], "trial"))
+    """
+    import pandas as pd
+
+    return pd.DataFrame([_flat(entry) for entry in _entries(Path(source), results_dir)])
+
+
+def _entries(source: Path, results_dir: Path) -> list[dict]:
+    if source.is_dir():
+        return [_run_folder_entry(folder) for folder in sorted(source.iterdir())
+                if folder.is_dir() and (folder / "config.json").exists()]
+    if source.suffix != ".jsonl" and not source.exists():
+        source = records_path(results_dir, str(source))
+    return list(StoredRuns(source).entries.values())
+
+
+def _run_folder_entry(folder: Path) -> dict:
+    """A run folder's entry, or a "damaged" one naming the file that cannot be read."""
+    try:
+        spec = JobSpec.from_dict(json.loads((folder / "config.json").read_text()))
+    except Exception as e:  # noqa: BLE001  (json, the registry and the dataclass each raise their own)
+        return {"run_id": folder.name, "status": {"state": "damaged", "reason": f"{folder / 'config.json'}: "
+                                                                               f"{type(e).__name__}"}}
+    if spec.run_id != folder.name:  # another run's config: its numbers are not this folder's
+        return {"run_id": folder.name, "status": {"state": "damaged", "reason": f"{folder / 'config.json'} "
+                                                                               f"is run {spec.run_id}'s"}}
+    return _entry(RunDir(folder.parent, spec))
+
+
+def _flat(entry: dict) -> dict:
+    status = entry.get("status", {})
+    row = {"run_id": entry["run_id"], "run": entry.get("run"), "state": status.get("state"),
+           "reason": status.get("reason")}
+    record = entry.get("record")
+    if record is None:
+        return row
+    spec = record["spec"]
+    row |= {k: v for k, v in spec.items() if k not in ("config", "evals", "curve")}
+    row |= {f"config.{k}": _cell(v) for k, v in spec["config"].items()}
+    row |= {f"metrics.{k}": v for k, v in record["metrics"].items()}
+    row |= {f"provenance.{k}": v for k, v in record.get("provenance", {}).items()}
+    row |= {"epochs": record["epochs"], "train_wall_time_s": record["train_wall_time_s"],
+            "eval_wall_time_s": record["eval_wall_time_s"], "data_fingerprint": record.get("data", {}).get("fingerprint")}
+    history = entry.get("history") or [{}]
+    row |= {f"final.{k}": v for k, v in history[-1].items() if k != "epoch"}
+    return row
+
+
+def _cell(value):
+    """A config value as one cell: lists (hidden sizes) become tuples, which pandas can group by."""
+    return tuple(value) if isinstance(value, list) else value
