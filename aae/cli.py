@@ -217,7 +217,7 @@ def _available_datasets(names: list[str], explicit: bool, data_dir) -> dict[str,
     missing = {}
     for name in names:
         try:
-            load_dataset(name, data_dir)
+            load_dataset(name, data_dir, fetch=explicit)
         except DataMissing as e:
             if explicit:
                 raise

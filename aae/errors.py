@@ -25,8 +25,11 @@ class DiskFull(UserError):
 
 
 class DataMissing(UserError):
-    """A dataset file that cannot be fetched here (SVHN, TFD) is absent."""
+    """A dataset file is absent and was not (or could not be) fetched (SVHN, TFD)."""
 
-    def __init__(self, filename: str, where: str):
-        self.filename = filename
-        super().__init__(f"needs data: {filename} (put it in {where})")
+    def __init__(self, filename: str, where: str, note: str = ""):
+        self.filename, self.where, self.note = filename, where, note
+        super().__init__(f"needs data: {filename} (put it in {where}{'; ' + note if note else ''})")
+
+    def __reduce__(self):  # worker processes send it back pickled
+        return (type(self), (self.filename, self.where, self.note))

@@ -12,6 +12,7 @@ import pytest
 import torch
 
 REPO = Path(__file__).resolve().parent.parent
+CLOSED_PORT = "http://127.0.0.1:9"  # nothing listens: a download fails at once, never reaches the internet
 
 
 @pytest.fixture(autouse=True)
@@ -21,7 +22,8 @@ def isolated_env(tmp_path, monkeypatch):
     monkeypatch.delenv("AAE_DATA", raising=False)
     monkeypatch.delenv("AAE_KILL_AFTER_EPOCH", raising=False)
     monkeypatch.delenv("AAE_PRECISION", raising=False)  # what precision=auto resolves to: the machine's
-    monkeypatch.delenv("AAE_TENSORBOARD", raising=False)  # events on, as for a user; --no-tensorboard sets it
+    monkeypatch.delenv("AAE_TENSORBOARD", raising=False)
+    monkeypatch.setenv("AAE_SVHN_URL", CLOSED_PORT)  # the tests that download serve their own files  # events on, as for a user; --no-tensorboard sets it
     torch.set_num_threads(2)
 
 

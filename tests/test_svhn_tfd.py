@@ -11,7 +11,7 @@ from aae.data import load_dataset
 from aae.data.svhn import N_VALID
 from aae.data.tfd import load_tfd
 from aae.errors import DataMissing
-from tests.conftest import run_cli, smoke_args
+from tests.conftest import CLOSED_PORT, run_cli, smoke_args
 
 
 def write_svhn(path, n, seed):
@@ -35,19 +35,21 @@ def test_svhn_loads_in_chw_order_with_zero_for_ten(tmp_path, monkeypatch):
     assert 0 in set(np.concatenate([data.y_train, data.y_valid, data.y_test]))
 
 
-def test_missing_svhn_names_the_file_and_where_to_put_it(tmp_path, monkeypatch):
+def test_missing_svhn_names_the_file_where_to_put_it_and_how_to_fetch_it(tmp_path, monkeypatch):
     monkeypatch.setenv("AAE_DATA", str(tmp_path))
-    with pytest.raises(DataMissing, match=f"needs data: train_32x32.mat \\(put it in {tmp_path}/svhn/\\)"):
-        load_dataset("svhn")
+    with pytest.raises(DataMissing, match=f"needs data: train_32x32.mat \\(put it in {tmp_path}/svhn/; "
+                                          "`python -m aae.data svhn` downloads it\\)"):
+        load_dataset("svhn", fetch=False)
 
 
-def test_cli_asked_for_missing_svhn_exits_2_in_one_line(tmp_path):
+def test_cli_asked_for_svhn_it_cannot_fetch_exits_2_in_one_line_naming_both(tmp_path):
     args = smoke_args(tmp_path)
     args[args.index("synthetic")] = "svhn"
     done = run_cli("benchmarks.table2", *args, env_extra={"AAE_DATA": str(tmp_path), "AAE_CACHE": str(tmp_path)})
     assert done.returncode == 2
-    assert done.stderr.strip().splitlines() == [
-        f"benchmarks.table2: error: needs data: train_32x32.mat (put it in {tmp_path}/svhn/)"]
+    [line] = [x for x in done.stderr.strip().splitlines() if not x.startswith("svhn: downloading")]
+    assert line.startswith(f"benchmarks.table2: error: needs data: train_32x32.mat (put it in {tmp_path}/svhn/; "
+                           f"the download from {CLOSED_PORT}/train_32x32.mat failed: URLError: "), line
     assert not (tmp_path / "results" / "table2.md").exists()
 
 

@@ -11,9 +11,15 @@ from aae.errors import UserError
 LOADERS = {"mnist": load_mnist, "svhn": load_svhn, "tfd": load_tfd, "synthetic": load_synthetic}
 
 
-def load_dataset(name: str, data_dir=None) -> Dataset:
+def load_dataset(name: str, data_dir=None, fetch: bool = True) -> Dataset:
+    """`fetch=False`: SVHN from files already here only (the user's folder, the cache). A table's
+    default columns load so: SVHN's 250 MB download starts only when it is asked for by name
+    (--datasets svhn, python -m aae.data svhn). MNIST is always fetched (every table needs it);
+    TFD cannot be."""
     if name not in LOADERS:
         raise UserError(f"unknown dataset {name!r}; known: {', '.join(sorted(LOADERS))}")
+    if name == "svhn":
+        return load_svhn(data_dir, fetch)
     return LOADERS[name](data_dir)
 
 

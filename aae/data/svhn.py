@@ -1,11 +1,19 @@
-"""SVHN from torchvision's files (train_32x32.mat, test_32x32.mat; extra_32x32.mat optional).
-
-They cannot be fetched here, so they are looked for in the user's data directory (or its svhn/
-folder) and the cache; absent, the loader names the file and where to put it.
+"""SVHN from torchvision's files (train_32x32.mat, test_32x32.mat), found or fetched in this order:
+  1. the user's data directory (--data-dir / $AAE_DATA, or its svhn/ folder);
+  2. the cache (~/.cache/aae-bench/svhn/, $AAE_CACHE);
+  3. a download from torchvision's source (its URLs and MD5s, $AAE_SVHN_URL for a mirror of the
+     same files), into the cache, checked against the MD5 before it counts (about 250 MB).
+The download runs only when SVHN is asked for (`--datasets svhn`, `python -m aae.data svhn`): a
+table's default SVHN column uses the files already here, else reads "needs data: <file>".
+When nothing works, one line names the folders looked in and the download's failure.
 Split (ours; the paper does not give one): valid = the last 5,000 images of train_32x32.mat.
 """
 from __future__ import annotations
 
+import os
+import sys
+import tempfile
+import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -13,9 +21,11 @@ import scipy.io
 
 from aae.data.dataset import Dataset
 from aae.data.paths import cache_dir, user_data_dir
-from aae.errors import DataMissing, UserError
+from aae.errors import DataMissing, UserError, line_of
 
 N_VALID = 5_000
+MIRROR_ENV = "AAE_SVHN_URL"  # a folder URL holding the same .mat files (checked against the same MD5s)
+TIMEOUT_S = 60  # per network read: a machine without the internet fails in seconds, not hangs
 
 
 def find_file(filename: str, data_dir=None, subdir: str = "svhn") -> Path:
@@ -42,8 +52,56 @@ def read_svhn_mat(path: Path) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
-def load_svhn(data_dir=None) -> Dataset:
-    x_tr, y_tr = read_svhn_mat(find_file("train_32x32.mat", data_dir))
-    x_te, y_te = read_svhn_mat(find_file("test_32x32.mat", data_dir))
+def sources() -> dict[str, tuple[str, str]]:
+    """filename -> (URL, MD5): torchvision's, or the same files under $AAE_SVHN_URL."""
+    from torchvision.datasets import SVHN
+
+    mirror = os.environ.get(MIRROR_ENV)
+    return {name: (f"{mirror.rstrip('/')}/{name}" if mirror else url, md5) for url, name, md5 in SVHN.split_list.values()}
+
+
+def download(filename: str, folder: Path) -> Path:
+    """One file into `folder`, through a temporary file renamed only once its MD5 matches.
+    Raises OSError (network, disk) or ValueError (a file that is not the one expected)."""
+    from torchvision.datasets.utils import check_integrity
+    from tqdm import tqdm
+
+    url, md5 = sources()[filename]
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"svhn: downloading {url} into {folder}", file=sys.stderr, flush=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{filename}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=TIMEOUT_S) as response:
+            total = int(response.headers.get("Content-Length") or 0) or None
+            with tqdm(total=total, unit="B", unit_scale=True, desc=filename, leave=False) as bar:
+                while block := response.read(1 << 20):
+                    out.write(block)
+                    bar.update(len(block))
+        if not check_integrity(tmp, md5):
+            raise ValueError(f"the file has another MD5 than {md5}")
+        os.replace(tmp, folder / filename)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return folder / filename
+
+
+def locate(filename: str, data_dir=None, fetch: bool = True) -> Path:
+    """The file from the user's folder or the cache, else downloaded into the cache (when `fetch`)."""
+    try:
+        return find_file(filename, data_dir)
+    except DataMissing as missing:
+        if not fetch:
+            raise DataMissing(filename, missing.where, "`python -m aae.data svhn` downloads it") from None
+        try:
+            return download(filename, cache_dir() / "svhn")
+        except (OSError, ValueError) as e:  # URLError and timeouts are OSErrors
+            raise DataMissing(filename, missing.where, f"the download from {sources()[filename][0]} failed: "
+                                                       f"{type(e).__name__}: {line_of(e, last=False)}") from None
+
+
+def load_svhn(data_dir=None, fetch: bool = True) -> Dataset:
+    x_tr, y_tr = read_svhn_mat(locate("train_32x32.mat", data_dir, fetch))
+    x_te, y_te = read_svhn_mat(locate("test_32x32.mat", data_dir, fetch))
     return Dataset("svhn", x_tr[:-N_VALID], y_tr[:-N_VALID], x_tr[-N_VALID:], y_tr[-N_VALID:],
                    x_te, y_te, image_shape=(3, 32, 32), n_classes=10)
