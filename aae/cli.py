@@ -22,7 +22,8 @@ from aae import io
 from aae.data import LOADERS, load_dataset
 from aae.errors import DataMissing, UserError
 from aae.events import TENSORBOARD_ENV
-from aae.precision import AUTO, DEVICE_ENV, PRECISION_ENV, PRECISIONS, Choice, device_choice
+from aae.estimate import measure, plan, report, threads_per_run
+from aae.precision import AUTO, DEVICE_ENV, PRECISION_ENV, PRECISIONS, Choice, device_choice, device_type
 from aae.provenance import git_sha
 from aae.records import StoredRuns, export, records_path, restore
 from aae.registry import BUDGETS, asks_auto, get_model
@@ -157,6 +158,9 @@ def build_parser(prog: str, description: str, datasets: list[str]) -> OneLinePar
     s.add_argument("--mem-gb", type=positive_int)
     s.add_argument("--array-parallelism", type=positive_int)
     s.add_argument("--no-wait", action="store_true", help="submit and return; use --gather-only later")
+    p.add_argument("--estimate", action="store_true",
+                   help="train nothing: time a few updates of each model in a fresh process on this device and "
+                        "print each run's hours, the total, and the --timeout-min a SLURM job needs")
     return p
 
 
@@ -274,6 +278,9 @@ def _benchmark(args, argv, started, bench: Benchmark, datasets) -> int:
     if bench.columns_for:
         layout = dataclasses.replace(layout, columns=tuple(bench.columns_for(args, layout.columns)))
     columns = [c for c in layout.columns if c.dataset in chosen]
+    if args.estimate and (args.gather_only or args.from_records or args.reuse_records):
+        raise UserError("--estimate times the runs a table would train; give it without --gather-only, "
+                        "--from-records or --reuse-records")
     if args.executor == "slurm":
         load_profile(args.slurm_profile)  # a typo in the profile fails now, not after the data fetch
     records_file = args.records_from or records_path(args.results_dir, layout.name)
@@ -286,6 +293,9 @@ def _benchmark(args, argv, started, bench: Benchmark, datasets) -> int:
                        seeds=args.seeds, budget=args.budget, overrides=args.overrides)
     specs = [s for s in specs if any(layout.measures(s.row, c) for c in columns if c.reads(s))]
     print(announcement, file=sys.stderr)
+    if args.estimate:
+        print(_estimate(args, specs))
+        return 0
     if stored:
         rows = load_rows(specs, args.runs_dir, tuple(columns), layout.metric, open_run=stored)
         extra = stored.meta["extra_rows"]
@@ -354,6 +364,18 @@ def _rows(names: list[str], layout: TableLayout) -> list[str]:
             raise UserError(f"model {name!r} has no row in {layout.name}; its rows: {', '.join(layout.measured)}")
         rows += [r for r in matches if r not in rows]
     return rows
+
+
+def _estimate(args, specs: list[JobSpec]) -> str:
+    """The --estimate report of a table's specs, timed on the device and threads a run would get."""
+    options = {**load_profile(args.slurm_profile), **{k: v for k, v in _slurm_options(args).items() if v}} \
+        if args.executor == "slurm" else {}
+    device, threads = device_type(), threads_per_run(args.executor, args.workers, options.get("cpus_per_task"))
+    data = {name: load_dataset(name, args.data_dir) for name in sorted({s.dataset for s in specs})}
+    lines = plan(specs, lambda d: len(data[d].x_train), lambda d: (data[d].input_dim, data[d].n_classes),
+                 lambda workloads: measure(workloads, device, threads))
+    how = f"timed on {device}, {threads} thread(s) a run, precision=auto computing in {os.environ[PRECISION_ENV]}"
+    return report(lines, how, args.executor, args.workers, options.get("timeout_min"))
 
 
 def _slurm_options(args) -> dict:

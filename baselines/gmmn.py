@@ -152,6 +152,15 @@ class GMMNAE(Model):
     def set_training_images(self, x: torch.Tensor) -> None:
         self._images, self._codes = x, None
 
+    def cost_stages(self) -> list[tuple[str, float]]:
+        share = self.config.ae_epochs / self.config.epochs
+        return [("autoencoder", share), ("generator", 1.0 - share)]
+
+    def enter_stage(self, name: str, x: torch.Tensor) -> None:
+        if name == "generator":  # past the autoencoder's updates, with images to encode
+            self.set_training_images(x)
+            self.nets.updates.fill_(self.ae_updates)
+
     @torch.no_grad()
     def training_codes(self) -> torch.Tensor:
         """The frozen encoder's codes of every training image (eval mode: no dropout), computed

@@ -47,6 +47,15 @@ class Model:
         the device, so the step loop never waits for the device; the loop reads them per epoch)."""
         raise NotImplementedError
 
+    def cost_stages(self) -> list[tuple[str, float]]:
+        """The stages whose updates cost differently, as (name, share of the run's updates), for
+        --estimate, which times each after `enter_stage`. One stage unless a model says otherwise."""
+        return [("updates", 1.0)]
+
+    def enter_stage(self, name: str, x: torch.Tensor) -> None:
+        """Make a fresh model's next updates those of stage `name`, with `x` standing in for the
+        training images (--estimate only; training never calls it)."""
+
     @property
     def device(self) -> torch.device:
         """Where the networks live: sampling and decoding put the codes they draw there."""
