@@ -139,12 +139,17 @@ class GMMNAE(Model):
             "generator": nn.Sequential(mlp([c.noise_dim, *c.gen_hidden, c.code_dim]), nn.Sigmoid()),
         }).to(device)
         self.nets.register_buffer("updates", torch.zeros((), dtype=torch.long, device=device))
+        self._updates = 0  # the buffer's value, kept on the host: reading the buffer each step would wait on the device
         self._images: torch.Tensor | None = None  # every training image (set by the training loop)
         self._codes: torch.Tensor | None = None  # their codes, made once the encoder is frozen
         self.optimizers = {
             "autoencoder": make_optimizer("adam", params_of(self.nets["encoder"], self.nets["decoder"]), c.ae_lr),
             "generator": make_optimizer("adam", self.nets["generator"].parameters(), c.gen_lr),
         }
+
+    def load_state_dict(self, state: dict) -> None:
+        super().load_state_dict(state)
+        self._updates = int(self.nets.updates)  # once, on resume
 
     def noise(self, n: int, device="cpu", generator=None) -> torch.Tensor:
         return priors.uniform(n, self.config.noise_dim, device, generator)
@@ -160,6 +165,7 @@ class GMMNAE(Model):
         if name == "generator":  # past the autoencoder's updates, with images to encode
             self.set_training_images(x)
             self.nets.updates.fill_(self.ae_updates)
+            self._updates = self.ae_updates
 
     @torch.no_grad()
     def training_codes(self) -> torch.Tensor:
@@ -180,7 +186,8 @@ class GMMNAE(Model):
 
     def update(self, batch):
         x = batch["x"]
-        stage_one = int(self.nets.updates) < self.ae_updates
+        stage_one = self._updates < self.ae_updates
+        self._updates += 1
         self.nets.updates += 1
         if stage_one:
             self.nets.train()

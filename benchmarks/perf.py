@@ -86,9 +86,8 @@ def _model(name: str, fused: bool):
     config = config_for(name, "cpu")
     info = DataInfo(784, 10, MNIST_TRAIN, 100, torch.full((784,), 0.13), torch.full((784,), 0.31))
     model = get_model(name).cls(config, info, "cpu")
-    if stage == "generator":  # past the autoencoder's updates, with training images to encode
-        model.set_training_images(torch.rand(MNIST_TRAIN, 784))
-        model.nets.updates.fill_(model.ae_updates)
+    if stage:  # GMMN+AE's generator: past the autoencoder's updates, with training images to encode
+        model.enter_stage(stage, torch.rand(MNIST_TRAIN, 784))
     if not fused:  # the optimizers as they were before: a loop of small ops per tensor
         for opt in model.optimizers.values():
             for group in opt.param_groups:

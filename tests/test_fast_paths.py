@@ -134,3 +134,35 @@ def test_a_model_that_asks_for_it_trains_with_subnormals_flushed_and_the_setting
         run_job(spec, tmp_path, progress=False)
         assert subnormals_survive(), f"{model}'s run left subnormals flushed"
     assert M2.flush_denormals and seen == {"m2": False, "nn_baseline": True}
+
+
+@pytest.mark.parametrize("name", ["aae", "vae", "gan", "gmmn_ae", "gmmn_ae:generator", "nn_baseline", "m2", "ssaae",
+                                  "clustering_aae", "dimred_aae", "supervised_aae"])
+def test_an_update_never_reads_a_tensor_back_to_the_host(name, monkeypatch):
+    """The step loop's only host-device synchronisations are its logging points (once an epoch):
+    inside `update`, no Python-level read of a tensor's value (item, float, int, bool, tolist),
+    which on a GPU would make the host wait for every step. The CPU shows them as Python calls."""
+    import traceback
+
+    model_name, _, stage = name.partition(":")
+    info = DataInfo(784, 10, 1000, 100, torch.full((784,), 0.13), torch.full((784,), 0.31))
+    model = get_model(model_name).cls(config_for(model_name, "smoke"), info, "cpu")
+    model.set_training_images(torch.rand(1000, 784))
+    if stage:
+        model.enter_stage(stage, torch.rand(1000, 784))
+    batch = {"x": torch.rand(100, 784), "x_lab": torch.rand(100, 784), "y_lab": torch.randint(0, 10, (100,))}
+    model.update(batch)  # a first update may set things up
+    reads = []
+    for method in ("item", "__float__", "__int__", "__bool__", "__index__", "tolist"):
+        original = getattr(torch.Tensor, method)
+
+        def spy(self, *args, _original=original, _method=method, **kwargs):
+            ours = [f for f in traceback.extract_stack()[:-1] if "/aae/" in f.filename or "/baselines/" in f.filename]
+            if ours:
+                reads.append(f"{_method} at {ours[-1].filename.rsplit('/', 1)[-1]}:{ours[-1].lineno}")
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(torch.Tensor, method, spy)
+    model.update(batch)
+    monkeypatch.undo()
+    assert reads == []
