@@ -61,7 +61,9 @@ def _time_one(w: Workload, device: str, warmup: int, timed: int) -> Rates:
     rates = []
     for stage, share in get_model(w.model).cls(w.config, info, device).cost_stages():
         model = get_model(w.model).cls(w.config, info, device)
-        model.enter_stage(stage, torch.rand(w.n_train, w.input_dim, device=device))
+        images = torch.rand(w.n_train, w.input_dim, device=device)
+        model.set_training_images(images)  # as the training loop does before the first update
+        model.enter_stage(stage, images)
         for n in (warmup, timed):
             if device.startswith("cuda"):
                 torch.cuda.synchronize()
