@@ -18,7 +18,7 @@ def lr_factor(schedule: str, epoch: int, epochs: int) -> float:
     "constant"; for "cosine", 0.5 (1 + cos(pi epoch / epochs)): 1 in the first epoch, falling
     smoothly towards 0 in the last (torch's CosineAnnealingLR stepped once per epoch); for "step",
     1 and then 0.1 for the last quarter of the epochs (the paper's likelihood recipe divides its
-    rates by 10 late in training, PAPER.md (u); a quarter of a short budget stands in for its epochs)."""
+    rates by 10 late in training, docs/PAPER.md (u); a quarter of a short budget stands in for its epochs)."""
     if schedule == "constant":
         return 1.0
     if schedule == "cosine":

@@ -71,7 +71,7 @@ def mmd_squared(a: torch.Tensor, b: torch.Tensor, bandwidths: tuple[float, ...])
 class GMMNConfig:
     ae_hidden: int = 1024
     code_dim: int = 32
-    ae_dropout: float = 0.1  # (u) the original's dropout rate is not in PAPER.md
+    ae_dropout: float = 0.1  # (u) the original's dropout rate is not in docs/PAPER.md
     noise_dim: int = 10
     gen_hidden: tuple[int, ...] = (64, 256, 256, 1024)
     bandwidths: tuple[float, ...] = (1.0,)

@@ -40,7 +40,7 @@ class VAEConfig:
     # so 9 of the 12 epochs (sized by time, not chosen on validation)
     fp32_budgets: ClassVar[dict] = {"cpu": {"epochs": 9}}
     choices: ClassVar[dict] = {"prior": PRIORS}
-    dataset_recipes: ClassVar[dict] = {"tfd": ("z_dim=15",)}  # the AAE's TFD code size (PAPER.md)
+    dataset_recipes: ClassVar[dict] = {"tfd": ("z_dim=15",)}  # the AAE's TFD code size (docs/PAPER.md)
 
     def problems(self) -> list[str]:
         return ["the mixture prior is 2-D: set z_dim=2"] if self.prior == "mixture" and self.z_dim != 2 else []

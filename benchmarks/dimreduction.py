@@ -36,7 +36,7 @@ from benchmarks.figure_numbers import write_figure_numbers  # noqa: E402
 from benchmarks.specs import grid  # noqa: E402
 
 UNSUPERVISED_CLUSTERS = 20  # the paper's unsupervised setting
-# Without labels, section 6's clustering recipe (PAPER.md's layers, u, and the clustering AAE's
+# Without labels, section 6's clustering recipe (docs/PAPER.md's layers, u, and the clustering AAE's
 # cpu adversarial rate): on ten synthetic classes (400 updates) the semi-supervised recipe put
 # every image in one of the 20 clusters (error 90%, NMI 0, also after 1000 updates); this one
 # gave 60% and NMI 0.69. (Its rate is not chosen on MNIST: no clustering score of validation

@@ -112,7 +112,7 @@ LAYOUT = TableLayout(
            "reported: the mean over the 10,000 test images. Details: σ = the sigma(s) the runs chose; se = the mean over runs of the standard error "
            "over test images, which is what the paper's ± is. Ours: mean ± sd over seeds.",
            "† not in the paper's Table 1: 290 ± 2 / 2149 ± 23 is a VAE with the AAE's architecture reported "
-           "in the Epitomic VAE paper (PAPER.md).",
+           "in the Epitomic VAE paper (docs/PAPER.md).",
            "‡ sanity rows, not in the paper (Theis et al. 2016): the N Parzen centres of a column are real "
            "images (the last N of the training images, e.g. 40,000-49,999 of MNIST's 50,000; one "
            "deterministic run) or N k-means centroids of the training images (random initial centres, 10 iterations, one fit per seed). A model "
@@ -122,7 +122,7 @@ LAYOUT = TableLayout(
            "What a number is made of: results/figures/table1_samples.png shows samples of every model "
            "(trial 0; `python -m benchmarks.figures --figures samples`).",
            "TFD: fold 0 of TFD_48x48.mat (train = its unlabelled + training images); 15-D codes with an "
-           "N(0, 10^2 I) prior for the AAE, 15-D for the VAE (PAPER.md)."),
+           "N(0, 10^2 I) prior for the AAE, 15-D for the VAE (docs/PAPER.md)."),
 )
 
 MODELS = [m for m in LAYOUT.measured if m not in SANITY]  # the rows that learn (figures draw their samples)

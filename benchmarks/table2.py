@@ -54,7 +54,7 @@ LAYOUT = TableLayout(
            "model of a trial sees the same labelled images. (All): all 50,000 training labels.",
            "NN Baseline recipe (ours; the paper gives none): Adam, cross-entropy, no regularisation.",
            "SVHN (1000), Adversarial Autoencoders: batch norm, 20-D style, per-dimension standardised "
-           "inputs (PAPER.md's SVHN changes); valid = the last 5,000 images of train_32x32.mat."),
+           "inputs (docs/PAPER.md's SVHN changes); valid = the last 5,000 images of train_32x32.mat."),
 )
 
 def make_specs(*, models, columns, seeds, budget, overrides):

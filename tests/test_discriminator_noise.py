@@ -1,4 +1,4 @@
-"""Gaussian noise on the discriminators' inputs (disc_noise, PAPER.md (u)), and the run hash of a
+"""Gaussian noise on the discriminators' inputs (disc_noise, docs/PAPER.md (u)), and the run hash of a
 config field added after runs existed (that every committed run keeps its hash:
 tests/test_committed_records.py)."""
 import dataclasses

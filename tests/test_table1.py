@@ -118,7 +118,7 @@ def test_bad_evaluation_names_are_one_line_errors(name):
 def test_the_sigma_grid_is_the_papers_unless_changed_and_a_bad_one_is_a_one_line_error(tmp_path):
     from aae.eval import SIGMA_GRID, parzen_name, sigma_grid
 
-    grid = sigma_grid(SIGMA_GRID)  # PAPER.md: 10 sigmas, log-spaced from 0.1 to 1
+    grid = sigma_grid(SIGMA_GRID)  # docs/PAPER.md: 10 sigmas, log-spaced from 0.1 to 1
     assert len(grid) == 10 and grid[0] == pytest.approx(0.1) and grid[-1] == pytest.approx(1.0)
     assert np.allclose(np.diff(np.log10(grid)), 1 / 9)
     assert parzen_name(100, grid="-2:0:5") == "parzen@100,grid=-2:0:5" and parzen_name(100) == "parzen@100"

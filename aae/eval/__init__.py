@@ -23,7 +23,7 @@ from aae.eval.sampling import SAMPLE_BLOCK, reporting, sample_blocks
 from aae.eval.parzen import SIGMA_GRID, parzen_evaluate, sigma_grid  # noqa: F401  (sigma_grid: re-exported)
 from aae.seeds import derive_seed
 
-PARZEN_VALID = 1000  # validation images that choose sigma (PAPER.md)
+PARZEN_VALID = 1000  # validation images that choose sigma (docs/PAPER.md)
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ from aae.errors import UserError
 # sample's term is exp(0)): under 1e-30 relative for 10 million samples, invisible in float64.
 EXP_FLOOR = -87.0
 
-SIGMA_GRID = "-1:0:10"  # log10 of the first and last sigma, and how many: logspace(-1, 0, 10) (PAPER.md)
+SIGMA_GRID = "-1:0:10"  # log10 of the first and last sigma, and how many: logspace(-1, 0, 10) (docs/PAPER.md)
 
 
 def sigma_grid(grid: str) -> tuple[float, ...]:

@@ -66,7 +66,7 @@ class AAEConfig:
     fp32_budgets: ClassVar[dict] = {"cpu": {"epochs": 16}}
     choices: ClassVar[dict] = {"encoder": ENCODERS, "prior": PRIORS, "optimizer": OPTIMIZERS}
     late_fields: ClassVar[tuple] = ("disc_noise", "lr_schedule")  # counted only when set (registry.defining_fields)
-    # per dataset, applied before the user's --set (PAPER.md, u): TFD's 15-D codes under N(0, 10^2 I)
+    # per dataset, applied before the user's --set (docs/PAPER.md, u): TFD's 15-D codes under N(0, 10^2 I)
     dataset_recipes: ClassVar[dict] = {"tfd": ("z_dim=15", "prior_std=10.0")}
 
     def problems(self) -> list[str]:

@@ -10,7 +10,7 @@ from torch import nn
 
 def noisy(x: torch.Tensor, std: float) -> torch.Tensor:
     """A discriminator's input with Gaussian noise of this std added (none, and no random draw, at 0).
-    Reported to stabilise training (PAPER.md (u)): it blurs what tells prior samples from codes
+    Reported to stabilise training (docs/PAPER.md (u)): it blurs what tells prior samples from codes
     exactly (a one-hot vector from a softmax output close to one), so the discriminator cannot win
     the game outright and stop teaching the encoder."""
     return x + std * torch.randn_like(x) if std else x

@@ -54,7 +54,7 @@ class SemiSupervisedAAEConfig:
     disc_noise: float = 0.0  # std of Gaussian noise on both discriminators' inputs (u: "stabilises training")
     batch_norm: bool = False  # in the encoder and decoder (SVHN, u)
     standardize: bool = False  # per-dimension standardised inputs and targets (SVHN, u)
-    # "adam" is the cpu recipe (it shows the method within minutes, see PAPER.md's calibration);
+    # "adam" is the cpu recipe (it shows the method within minutes, see docs/PAPER.md's calibration);
     # "sgd" is the paper's: reconstruction and classification lr 0.01 momentum 0.9 (the
     # reconstruction's for a per-image sum: see the paper budget), regularization lr 0.1 momentum 0.1 (u).
     optimizer: str = "adam"
@@ -75,7 +75,7 @@ class SemiSupervisedAAEConfig:
     fp32_budgets: ClassVar[dict] = {"cpu": {"epochs": 9}}
     choices: ClassVar[dict] = {"optimizer": OPTIMIZERS}
     late_fields: ClassVar[tuple] = ("disc_noise", "lr_schedule")  # counted only when set (registry.defining_fields)
-    # per dataset, applied before the user's --set (PAPER.md's SVHN changes, u)
+    # per dataset, applied before the user's --set (docs/PAPER.md's SVHN changes, u)
     dataset_recipes: ClassVar[dict] = {"svhn": ("z_dim=20", "batch_norm=true", "standardize=true")}
 
     def problems(self) -> list[str]:
@@ -250,7 +250,7 @@ class SemiSupervisedAAE(Model):
 @dataclass(frozen=True)
 class ClusteringAAEConfig(SemiSupervisedAAEConfig):
     """Section 6: the semi-supervised AAE without labels; y has n_clusters categories. The paper
-    budget is PAPER.md's (u): 3000 hidden units, 5-D style, input dropout 0.2, batch norm in the
+    budget is docs/PAPER.md's (u): 3000 hidden units, 5-D style, input dropout 0.2, batch norm in the
     encoder, SGD (reconstruction lr 0.01 momentum 0.9 for a per-image sum, here 1.0 for our per-pixel
     mean, as the semi-supervised AAE's paper budget; adversarial lr 0.1 momentum 0.1). The cpu
     budget keeps the layer recipe at the semi-supervised sizes (2 x 1000) and trains with Adam,
