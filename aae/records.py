@@ -19,10 +19,12 @@ names it and how to train it again.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 from aae import io
 from aae.errors import UserError
+from aae.record_checks import history_problem, record_problem
 from aae.runs import RunDir, evaluated_in
 from aae.spec import JobSpec
 
@@ -79,9 +81,24 @@ class StoredRuns:
         except (ValueError, KeyError, IndexError, TypeError) as e:
             raise UserError(f"records file {path} is damaged ({type(e).__name__}); regenerate it by running the "
                             "table") from None
+        for line, entry in enumerate(lines[1:], start=2):
+            problem = _entry_problem(entry)
+            if problem:  # set aside: a cell shows it as failed, --reuse-records never restores it
+                reason = f"{path} line {line}: {problem}"
+                print(f"{reason}; that run is set aside", file=sys.stderr)
+                self.entries[entry["run_id"]] = {"run_id": entry["run_id"], "status": {"state": "damaged", "reason": reason}}
 
     def __call__(self, runs_root, spec: JobSpec) -> StoredRun:
         return StoredRun(self.entries.get(spec.run_id))
+
+
+def _entry_problem(entry: dict) -> str | None:
+    """Why a records line's finished run cannot count (aae/record_checks.py), or None."""
+    if not isinstance(entry.get("status"), dict):
+        return "no status"
+    if entry["status"].get("state") != "done":
+        return None
+    return record_problem(entry.get("record"), entry["run_id"]) or history_problem(entry.get("history") or [])
 
 
 def restore(path: Path, specs: list[JobSpec], runs_root: Path) -> int:

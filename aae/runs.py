@@ -27,6 +27,7 @@ from pathlib import Path
 
 from aae import io
 from aae.errors import UserError
+from aae.record_checks import history_problem, record_problem
 from aae.spec import JobSpec
 
 STATES = ("running", "done", "failed")
@@ -61,7 +62,10 @@ class RunDir:
 
     def status(self) -> dict:
         """{"state": None} for a run never started; {"state": "damaged", "reason": ...} for a
-        status.json, or the record of a "done" run, that cannot be read."""
+        status.json, or the record of a "done" run, that cannot be read, or a run folder that is not one."""
+        problem = self.folder_problem()
+        if problem:
+            return {"state": "damaged", "reason": problem}
         try:
             status = _read_json(self.status_file)
         except FileNotFoundError:
@@ -75,6 +79,15 @@ class RunDir:
             if problem:
                 return {"state": "damaged", "reason": problem}
         return status
+
+    def folder_problem(self) -> str | None:
+        """Why runs/<hash> cannot be this run's folder: a symbolic link (it could lead anywhere, and
+        the harness deletes temp files inside its run folders) or a file. None when it can."""
+        if self.path.is_symlink():
+            return f"run folder {self.path} is a symbolic link: refused; move it away to run {self.spec.run_id} here"
+        if self.path.exists() and not self.path.is_dir():
+            return f"run folder {self.path} is not a folder; move it away to run {self.spec.run_id} here"
+        return None
 
     @property
     def state(self) -> str | None:
@@ -102,12 +115,15 @@ class RunDir:
         """The metric log, one dict per epoch (losses, and the learning curve's scores)."""
         try:
             rows = [json.loads(line) for line in self.metrics.read_text().splitlines()]
-            if not all(isinstance(r, dict) and isinstance(r["epoch"], int) for r in rows):
+            if not all(isinstance(r, dict) and type(r["epoch"]) is int for r in rows):
                 raise TypeError("not one object with an epoch per line")
         except UnicodeDecodeError:
             raise damaged(self.metrics, "not text") from None
         except (ValueError, KeyError, TypeError) as e:
             raise damaged(self.metrics, f"{type(e).__name__}") from None
+        problem = history_problem(rows)
+        if problem:
+            raise damaged(self.metrics, problem)
         return rows
 
     def is_done(self) -> bool:
@@ -115,11 +131,11 @@ class RunDir:
         return self.state == "done"
 
     def read_record(self) -> dict:
+        """The record, once it has passed every check (aae/record_checks.py): written for this very run."""
         record = _read_json(self.record)
-        missing = [k for k in ("spec", "metrics", "epochs", "train_wall_time_s", "eval_wall_time_s")
-                   if not isinstance(record, dict) or k not in record]
-        if missing or not isinstance(record["metrics"], dict):
-            raise damaged(self.record, f"missing {', '.join(missing) or 'metrics'}")
+        problem = record_problem(record, self.path.name)
+        if problem:
+            raise damaged(self.record, problem)
         return record
 
     def evaluated(self) -> list[str]:
@@ -242,6 +258,10 @@ def _read_json(path: Path):
         text = path.read_text()
     except UnicodeDecodeError:
         raise damaged(path, "not text") from None
+    except FileNotFoundError:
+        raise
+    except OSError as e:  # a folder where the file should be, a link loop, no permission
+        raise damaged(path, f"cannot be read ({type(e).__name__}: {e.strerror})") from None
     try:
         return json.loads(text)
     except ValueError as e:

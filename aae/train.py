@@ -211,6 +211,9 @@ def run_job(spec: JobSpec, runs_root: Path, data_dir=None, progress: bool = True
     trained again: it returns at once, or after the evaluations its record lacks. Raises RunBusy
     when another process holds the run."""
     run = RunDir(runs_root, spec)
+    problem = run.folder_problem()
+    if problem:  # never written into, never claimed: the user moves it away
+        raise DamagedRunFile(problem)
     if run.is_complete():
         return run.read_record()
     with run.claim():
