@@ -9,7 +9,9 @@ import argparse
 import dataclasses
 import os
 import shlex
+import signal
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -25,7 +27,7 @@ from aae.events import TENSORBOARD_ENV
 from aae.estimate import measure, plan, report, threads_per_run
 from aae.precision import AUTO, DEVICE_ENV, PRECISION_ENV, PRECISIONS, Choice, device_choice, device_type
 from aae.provenance import git_sha
-from aae.records import StoredRuns, export, records_path, restore
+from aae.records import StoredRuns, finished_runs, records_path, records_text, restore
 from aae.registry import BUDGETS, asks_auto, get_model
 from aae.results import Column, TableLayout, describe_configs, evaluation_times, load_rows, render, summarize
 from aae.runner import EXECUTORS, check_executor, run_specs
@@ -57,18 +59,32 @@ positive_int = _int_at_least(1, "a positive integer")
 nonnegative_int = _int_at_least(0, "an integer of 0 or more")
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, handled as Ctrl-C is: queued runs cancelled, running ones stopped at their checkpoint."""
+
+
+def _on_sigterm(signum, frame):
+    raise Terminated
+
+
 def guarded(prog: str, body: Callable[[], int]) -> int:
     """Run a command's body: a UserError (bad input, missing data, a full disk, a damaged run
-    file) is one line on stderr and exit status 2, never a traceback."""
+    file) is one line on stderr and exit status 2, never a traceback. Ctrl-C and SIGTERM stop it
+    (no queued run starts afterwards, no worker outlives it), with exit status 130 and 143."""
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if threading.current_thread() is threading.main_thread() \
+        else None
     try:
         return body()
     except UserError as e:
         print(f"{prog}: error: {e}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print(f"{prog}: interrupted; finished runs are kept, and the same command resumes the rest",
-              file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as e:
+        print(f"{prog}: {'terminated' if isinstance(e, Terminated) else 'interrupted'}; finished runs are kept, "
+              "and the same command resumes the rest", file=sys.stderr)
+        return 143 if isinstance(e, Terminated) else 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _common_parser(prog: str, description: str) -> OneLineParser:
@@ -128,6 +144,8 @@ def _check_common(args) -> None:
         raise UserError(f"unknown budget {args.budget!r}; known: {', '.join(BUDGETS)}")
     check_executor(args.executor)
     _check_writable(args.results_dir, "results directory")
+    for sub in ("records", "figures"):  # what a table writes beside its page, checked before any work
+        _check_writable(args.results_dir / sub, f"results directory's {sub} folder")
     _check_writable(args.runs_dir, "runs directory")
 
 
@@ -158,6 +176,9 @@ def build_parser(prog: str, description: str, datasets: list[str]) -> OneLinePar
     s.add_argument("--mem-gb", type=positive_int)
     s.add_argument("--array-parallelism", type=positive_int)
     s.add_argument("--no-wait", action="store_true", help="submit and return; use --gather-only later")
+    p.add_argument("--force", action="store_true",
+                   help="replace the table's page and records even when they hold more finished runs than this "
+                        "command's table (by default that is refused: a mistyped --runs-dir never wipes a page)")
     p.add_argument("--estimate", action="store_true",
                    help="train nothing: time a few updates of each model in a fresh process on this device and "
                         "print each run's hours, the total, and the --timeout-min a SLURM job needs")
@@ -323,17 +344,40 @@ def _benchmark(args, argv, started, bench: Benchmark, datasets) -> int:
     notes = layout.notes + tuple(bench.notes_for(summary, layout) if bench.notes_for else ())
     table = render(dataclasses.replace(layout, columns=tuple(columns), notes=notes), summary, header, missing, configs)
     out = args.results_dir / f"{layout.name}.md"
-    io.write_text(out, table)
     print(table)
-    print(f"wrote {out}", file=sys.stderr)
-    if not stored:  # every number of the table, auditable from the repository
-        meta = {"header": header, "missing": missing, "extra_rows": extra,
-                "argv": list(argv if argv is not None else sys.argv[1:]),
-                "precision": {"choice": choice.precision, "reason": choice.reason}}
-        export(records_path(args.results_dir, layout.name), specs, args.runs_dir, meta)
-        if bench.after_table:
-            bench.after_table(args, specs, columns)
+    if stored:
+        io.write_text(out, table)
+        print(f"wrote {out}", file=sys.stderr)
+        return 0
+    # every number of the table, auditable from the repository: page and records change together
+    meta = {"header": header, "missing": missing, "extra_rows": extra,
+            "argv": list(argv if argv is not None else sys.argv[1:]),
+            "precision": {"choice": choice.precision, "reason": choice.reason}}
+    records = records_path(args.results_dir, layout.name)
+    if not _may_replace(records, specs, args):
+        return 0
+    io.write_texts({out: table, records: records_text(specs, args.runs_dir, meta)})
+    print(f"wrote {out} and {records}", file=sys.stderr)
+    if bench.after_table:
+        bench.after_table(args, specs, columns)
     return 0
+
+
+def _may_replace(records: Path, specs: list[JobSpec], args) -> bool:
+    """A page is never replaced by one with fewer finished runs (a mistyped --runs-dir, a --models
+    subset, failed runs) unless --force says so: one line, exit 2, the page and its records as they
+    were. After --no-wait (its runs are still queued) the page is left alone and the command ends well."""
+    before = finished_runs(records)
+    now = sum(RunDir(args.runs_dir, s).is_done() for s in specs)
+    if now >= before or args.force:
+        return True
+    if getattr(args, "no_wait", False):
+        print(f"{records} kept: {now} of {before} runs are finished yet; --gather-only writes the page once they are",
+              file=sys.stderr)
+        return False
+    raise UserError(f"{records.parent.parent / records.stem}.md and {records} hold {before} finished runs, this "
+                    f"command's table {now} (another --runs-dir? a subset of --models? failed runs?): both kept as "
+                    "they were; --force replaces them")
 
 
 def _now() -> str:

@@ -28,13 +28,14 @@ def _sync(f: IO[bytes], path: Path) -> None:
     os.fsync(f.fileno())
 
 
-def _atomic(path: Path, write: Callable[[IO[bytes]], None]) -> None:
+def _staged(path: Path, write: Callable[[IO[bytes]], None]) -> str:
+    """`write` into a synced temporary file beside `path` (same filesystem: the rename is atomic);
+    returns its name. Nothing is left behind if it fails."""
     from aae.errors import DiskFull
 
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        # The temporary file lives beside the target so that os.replace stays a same-filesystem rename.
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as e:
         if e.errno in FULL:
@@ -45,15 +46,44 @@ def _atomic(path: Path, write: Callable[[IO[bytes]], None]) -> None:
             write(f)
             _sync(f, path)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0600; give the file the usual mode
-        os.replace(tmp, path)
     except BaseException as e:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+        _discard(tmp)
         if isinstance(e, OSError) and e.errno in FULL:  # the old file, if any, is untouched
             raise DiskFull(path, e.strerror) from None
         raise
+    return tmp
+
+
+def _discard(tmp: str) -> None:
+    try:
+        os.unlink(tmp)
+    except FileNotFoundError:
+        pass
+
+
+def _atomic(path: Path, write: Callable[[IO[bytes]], None]) -> None:
+    tmp = _staged(path, write)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        _discard(tmp)
+        raise
+
+
+def write_texts(texts: dict[Path, str]) -> None:
+    """Several files as one step: every one written and synced to a temporary file first, then all
+    renamed into place. A failure while writing (a full disk, a read-only folder) leaves every old
+    file as it was: a table page and its records change together or not at all."""
+    staged: dict[Path, str] = {}
+    try:
+        for path, text in texts.items():
+            staged[Path(path)] = _staged(path, lambda f, data=text.encode("utf-8"): f.write(data))
+    except BaseException:
+        for tmp in staged.values():
+            _discard(tmp)
+        raise
+    for path, tmp in staged.items():
+        os.replace(tmp, path)
 
 
 def write_bytes(path: Path, data: bytes) -> None:

@@ -33,11 +33,25 @@ def records_path(results_dir: Path, table: str) -> Path:
     return results_dir / "records" / f"{table}.jsonl"
 
 
-def export(path: Path, specs: list[JobSpec], runs_root: Path, meta: dict) -> None:
-    """Write the records of `specs` (as found in runs_root) and the table's `meta` to `path`."""
+def records_text(specs: list[JobSpec], runs_root: Path, meta: dict) -> str:
+    """The records file of `specs` (as found in runs_root) with the table's `meta` first."""
     lines = [json.dumps({"meta": meta})]  # key order kept: it is the header's row order
     lines += [json.dumps(_entry(RunDir(runs_root, spec)), sort_keys=True) for spec in specs]
-    io.write_text(path, "\n".join(lines) + "\n")
+    return "\n".join(lines) + "\n"
+
+
+def export(path: Path, specs: list[JobSpec], runs_root: Path, meta: dict) -> None:
+    """Write the records of `specs` and the table's `meta` to `path`."""
+    io.write_text(path, records_text(specs, runs_root, meta))
+
+
+def finished_runs(path: Path) -> int:
+    """How many finished runs a records file holds (0 if it cannot be read): what a page made from
+    it shows, which a command must not shrink without --force."""
+    try:
+        return sum(e.get("status", {}).get("state") == "done" for e in StoredRuns(path, quiet=True).entries.values())
+    except UserError:
+        return 0
 
 
 def _entry(run: RunDir) -> dict:
@@ -71,7 +85,7 @@ class StoredRun:
 class StoredRuns:
     """Opens runs from a records file instead of a runs directory (`load_rows(open_run=...)`)."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, quiet: bool = False):
         try:
             lines = [json.loads(line) for line in path.read_text().splitlines()]
             self.meta = lines[0]["meta"]
@@ -85,7 +99,8 @@ class StoredRuns:
             problem = _entry_problem(entry)
             if problem:  # set aside: a cell shows it as failed, --reuse-records never restores it
                 reason = f"{path} line {line}: {problem}"
-                print(f"{reason}; that run is set aside", file=sys.stderr)
+                if not quiet:
+                    print(f"{reason}; that run is set aside", file=sys.stderr)
                 self.entries[entry["run_id"]] = {"run_id": entry["run_id"], "status": {"state": "damaged", "reason": reason}}
 
     def __call__(self, runs_root, spec: JobSpec) -> StoredRun:

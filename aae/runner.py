@@ -31,6 +31,29 @@ Report = Callable[[Outcome], None]
 
 def _init_worker(threads: int) -> None:
     torch.set_num_threads(threads)
+    _die_with_parent()
+
+
+def _die_with_parent() -> None:
+    """Linux: the kernel sends this worker SIGTERM when the process that started it dies, however
+    it dies (a SIGKILLed command leaves no worker training on). Elsewhere nothing happens."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Cancel every queued run and stop the running ones now (each keeps its last epoch's
+    checkpoint, so the same command resumes it): a signal never lets the queue drain."""
+    workers = list((pool._processes or {}).values())  # the pool names its processes only here
+    pool.shutdown(wait=False, cancel_futures=True)
+    for worker in workers:
+        worker.terminate()
+    for worker in workers:
+        worker.join(timeout=10)
 
 
 def _debug(pending: list[JobSpec], runs_root: Path, data_dir, workers: int, report: Report, slurm_options) -> None:
@@ -45,15 +68,19 @@ def _local(pending: list[JobSpec], runs_root: Path, data_dir, workers: int, repo
         return
     # spawn, not fork: a forked torch process can deadlock in its thread pools
     threads = max(1, (os.cpu_count() or 1) // workers)
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=_init_worker, initargs=(threads,)) as pool:
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_init_worker, initargs=(threads,))
+    try:
         futures = [pool.submit(execute, s, runs_root, data_dir, False) for s in pending]
-        try:
-            for f in as_completed(futures):
-                report(f.result())
-        except DiskFull:
-            pool.shutdown(wait=True, cancel_futures=True)  # start no further job on a full disk
-            raise
+        for f in as_completed(futures):
+            report(f.result())
+    except DiskFull:
+        pool.shutdown(wait=True, cancel_futures=True)  # start no further job on a full disk
+        raise
+    except BaseException:  # Ctrl-C, SIGTERM (guarded turns it into KeyboardInterrupt), anything else
+        _stop(pool)
+        raise
+    pool.shutdown(wait=True)
 
 
 def _slurm(pending: list[JobSpec], runs_root: Path, data_dir, workers: int, report: Report, slurm_options) -> None:

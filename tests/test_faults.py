@@ -96,7 +96,11 @@ def test_a_damaged_run_file_is_named_shown_failed_and_rescored(root, name, damag
     target = run / name
     target.write_bytes(DAMAGES[damage](target.read_bytes()))
 
-    gathered = table(root, "--gather-only")  # never a crash, whatever the file holds
+    page = (root / "results" / "table2.md").read_text()
+    refused = table(root, "--gather-only")  # a page with fewer finished runs never replaces it unasked
+    assert refused.returncode == 2 and "--force replaces them" in refused.stderr.splitlines()[-1], refused.stderr
+    assert str(target) in refused.stderr and (root / "results" / "table2.md").read_text() == page
+    gathered = table(root, "--gather-only", "--force")  # never a crash, whatever the file holds
     assert gathered.returncode == 0, gathered.stderr
     assert str(target) in gathered.stderr
     md = (root / "results" / "table2.md").read_text()
@@ -231,7 +235,7 @@ def test_a_nan_evaluation_fails_the_run_instead_of_counting(root, monkeypatch):
     nan = dataclasses.replace(aae.eval.EVALUATIONS["classification"],
                               run=lambda model, ctx: {"test_error": math.nan, "valid_error": 1.0})
     monkeypatch.setitem(aae.eval.EVALUATIONS, "classification", nan)
-    ran = table(root, "--set", "epochs=2")
+    ran = table(root, "--set", "epochs=2", "--force")  # a page of failures replaces a finished one only so
     assert ran.returncode == 0, ran.stderr
     md = (root / "results" / "table2.md").read_text()
     assert md.count("1 failed: FloatingPointError: non-finite test_error in the evaluation") == 2, md
@@ -251,7 +255,7 @@ def test_a_run_held_by_another_process_is_skipped_not_trained_twice(root):
     (held / "status.json").write_text('{"state": "running"}')
     checkpoint = digest(held / "checkpoint.pt")
     with RunDir(root / "runs", spec_of(held)).claim():
-        ran = table(root)
+        ran = table(root, "--force")
         assert ran.returncode == 0, ran.stderr
         assert "skipped: held by pid" in ran.stderr
         assert digest(held / "checkpoint.pt") == checkpoint and not (held / "record.json").exists()
@@ -293,7 +297,7 @@ def test_a_resume_at_another_thread_count_is_said_and_recorded(root):
 def test_a_resume_on_other_data_fails_with_the_reason(root):
     run = run_dirs(root)[0]
     rewind(run, data="0123456789abcdef")
-    ran = table(root)
+    ran = table(root, "--force")
     assert ran.returncode == 0, ran.stderr
     assert "the synthetic data differ from those" in (root / "results" / "table2.md").read_text()
 
