@@ -44,7 +44,9 @@ def started_runs(root) -> int:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-@pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+# SIGTERM reaches the same path as Ctrl-C (cli.guarded turns it into KeyboardInterrupt, tested in
+# this process below); its real-process case runs with -m slow
+@pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), pytest.param(signal.SIGTERM, 143, marks=pytest.mark.slow)])
 def test_a_signal_cancels_the_queue_and_leaves_no_worker(tmp_path, sig, code):
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     command = subprocess.Popen([sys.executable, "-m", "benchmarks.table2", *smoke_args(tmp_path, *ARGS)], cwd=REPO,
@@ -68,3 +70,19 @@ def test_a_signal_cancels_the_queue_and_leaves_no_worker(tmp_path, sig, code):
     time.sleep(1)
     assert started_runs(tmp_path) == 2  # nothing started after the signal
     assert not [w for w in workers if alive(w)]  # every worker (and its resource tracker) is gone
+
+
+def test_sigterm_is_handled_as_an_interrupt_and_the_old_handler_comes_back(capsys):
+    from aae.cli import guarded
+
+    before = signal.getsignal(signal.SIGTERM)
+
+    def body():
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)  # the handler raises before this ends
+        return 0
+
+    assert guarded("prog", body) == 143
+    assert capsys.readouterr().err.strip() == (
+        "prog: terminated; finished runs are kept, and the same command resumes the rest")
+    assert signal.getsignal(signal.SIGTERM) is before
