@@ -417,8 +417,10 @@ def _estimate(args, specs: list[JobSpec]) -> str:
     device, threads = device_type(), threads_per_run(args.executor, args.workers, options.get("cpus_per_task"))
     data = {name: load_dataset(name, args.data_dir) for name in sorted({s.dataset for s in specs})}
     lines = plan(specs, lambda d: len(data[d].x_train), lambda d: (data[d].input_dim, data[d].n_classes),
-                 lambda workloads: measure(workloads, device, threads))
-    how = f"timed on {device}, {threads} thread(s) a run, precision=auto computing in {os.environ[PRECISION_ENV]}"
+                 lambda workloads: measure(workloads, device, threads,
+                                           workers=min(args.workers, os.cpu_count() or 1) if args.executor == "local" else 1))
+    how = (f"timed on {device}, {threads} thread(s) a run" + (f", {args.workers} runs at once" if args.executor == "local"
+           and args.workers > 1 else "") + f", precision=auto computing in {os.environ[PRECISION_ENV]}")
     return report(lines, how, args.executor, args.workers, options.get("timeout_min"))
 
 

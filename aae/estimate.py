@@ -6,10 +6,9 @@ on random batches of the dataset's shape, on the device and with the threads a r
 differently in stages (GMMN+AE's autoencoder, then its generator) is timed per stage
 (`Model.cost_stages`). Then, per run: epochs x updates per epoch / updates per second.
 
-What it leaves out, so it reads low: the per-epoch validation curve, the final evaluations (Table
-1's Parzen and sample metrics, minutes at 10M samples) and, with several local workers, their
-contention for the memory bus (two one-thread workers each step slower than one alone; see
-results/perf.md).
+With several local workers, as many processes time their updates at once, since runs that share
+the machine slow each other. What it leaves out, so it reads low: the per-epoch validation curve
+and the final evaluations (Table 1's Parzen and sample metrics, minutes at 10M samples).
 """
 from __future__ import annotations
 
@@ -47,10 +46,10 @@ class Workload:
 Rates = list[tuple[str, float, float]]
 
 
-def _time_one(w: Workload, device: str, warmup: int, timed: int) -> Rates:
+def _time_one(w: Workload, device: str, warmup: int, timed: int, barrier=None) -> Rates:
     from aae.models.base import DataInfo
     from aae.registry import get_model
-    from aae.train import precision_context
+    from aae.train import denormals_flushed, precision_context
 
     torch.manual_seed(0)
     pixels = torch.full((w.input_dim,), 0.5)
@@ -65,38 +64,50 @@ def _time_one(w: Workload, device: str, warmup: int, timed: int) -> Rates:
         model.set_training_images(images)  # as the training loop does before the first update
         model.enter_stage(stage, images)
         for n in (warmup, timed):
+            if barrier is not None and n == timed:  # the workers' timed updates run at once, as in a table
+                barrier.wait()
             if device.startswith("cuda"):
                 torch.cuda.synchronize()
             t0 = time.perf_counter()
-            for _ in range(n):
-                with precision_context(w.config.precision, device):
-                    model.update(batch)
+            with denormals_flushed(model.flush_denormals):  # as the training loop runs them
+                for _ in range(n):
+                    with precision_context(w.config.precision, device):
+                        model.update(batch)
             if device.startswith("cuda"):
                 torch.cuda.synchronize()
         rates.append((stage, share, timed / (time.perf_counter() - t0)))
     return rates
 
 
-def _child(workloads: list[Workload], device: str, threads: int, warmup: int, timed: int, queue) -> None:
+def _child(workloads: list[Workload], device: str, threads: int, warmup: int, timed: int, queue, barrier) -> None:
     torch.set_num_threads(threads)
     try:
-        queue.put([_time_one(w, device, warmup, timed) for w in workloads])
+        queue.put([_time_one(w, device, warmup, timed, barrier) for w in workloads])
     except BaseException as e:  # noqa: BLE001  (the parent says what failed, in one line)
+        if barrier is not None:
+            barrier.abort()  # the other workers stop waiting for this one
         queue.put(e)
 
 
 def measure(workloads: list[Workload], device: str, threads: int, warmup: int = WARMUP_UPDATES,
-            timed: int = TIMED_UPDATES) -> list[Rates]:
-    """Each workload's rates, timed in one fresh process (spawned: nothing of this one's state)."""
+            timed: int = TIMED_UPDATES, workers: int = 1) -> list[Rates]:
+    """Each workload's rates (a run's own, not the machine's), timed in fresh processes (spawned:
+    nothing of this one's state): `workers` of them stepping at once where a table's runs share
+    the machine, since they slow each other (the memory bus, the caches); their mean."""
     ctx = multiprocessing.get_context("spawn")
-    queue = ctx.Queue()
-    child = ctx.Process(target=_child, args=(workloads, device, threads, warmup, timed, queue))
-    child.start()
-    result = queue.get()
-    child.join()
-    if isinstance(result, BaseException):
-        raise result
-    return result
+    queue, barrier = ctx.Queue(), ctx.Barrier(workers) if workers > 1 else None
+    children = [ctx.Process(target=_child, args=(workloads, device, threads, warmup, timed, queue, barrier))
+                for _ in range(workers)]
+    for child in children:
+        child.start()
+    results = [queue.get() for _ in children]
+    for child in children:
+        child.join()
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return [[(stage, share, sum(r[i][j][2] for r in results) / workers) for j, (stage, share, _) in enumerate(rates)]
+            for i, rates in enumerate(results[0])]
 
 
 @dataclass(frozen=True)
@@ -147,7 +158,7 @@ def report(lines: list[Line], how: str, executor: str, workers: int, timeout_min
                               "--timeout-min"], tablefmt="github")
     total = sum(ln.hours for ln in lines)
     longest = max((ln.hours_per_run for ln in lines), default=0.0)
-    out = [f"estimate ({how}; training updates only: curves, evaluations and worker contention not counted)",
+    out = [f"estimate ({how}; training updates only: curves and evaluations not counted)",
            table, f"total: {_hours(total)} of training in {sum(ln.runs for ln in lines)} runs"]
     if executor == "slurm":
         need = slurm_timeout_min(longest)

@@ -49,14 +49,14 @@ def test_slurm_gets_a_time_limit_with_margin_and_a_requeue_note():
 def test_the_cli_estimates_every_row_and_trains_nothing(tmp_path, monkeypatch):
     calls = []
 
-    def fake_measure(workloads, device, threads):
-        calls.append((device, threads))
+    def fake_measure(workloads, device, threads, workers):
+        calls.append((device, threads, workers))
         return [[("updates", 1.0, 5.0)] for _ in workloads]
 
     monkeypatch.setattr(cli, "measure", fake_measure)
     done = run_cli("benchmarks.table2", *smoke_args(tmp_path, "--seeds", "2", "--estimate", "--workers", "2"))
     assert done.returncode == 0, done.stderr
-    assert calls == [("cpu", 1)]  # one fresh process for the table; two workers on two cores: 1 thread each
+    assert calls == [("cpu", 1, 2)]  # two workers on two cores: one thread each, timed two at once
     for row in ("nn_baseline", "m2", "ssaae"):
         assert f"| {row} " in done.stdout
     assert "total: " in done.stdout and "local, 2 worker(s)" in done.stdout
@@ -65,7 +65,7 @@ def test_the_cli_estimates_every_row_and_trains_nothing(tmp_path, monkeypatch):
 
 def test_the_fresh_process_times_a_real_model(tmp_path):
     w = Workload("nn_baseline", config_for("nn_baseline", "smoke"), 784, 10, 1000)
-    [[(stage, share, rate)]] = estimate.measure([w], "cpu", 1, warmup=1, timed=2)
+    [[(stage, share, rate)]] = estimate.measure([w], "cpu", 1, warmup=1, timed=2, workers=2)
     assert (stage, share) == ("updates", 1.0) and rate > 0
 
 
