@@ -27,15 +27,17 @@ def _stream(pool: np.ndarray, n_batches: int, batch_size: int, seed: int) -> np.
 def epoch_batches(streams, x: torch.Tensor, y: torch.Tensor, labelled: np.ndarray, batch_size: int,
                   steps: int, seed: int, epoch: int) -> Iterator[dict[str, torch.Tensor]]:
     """`steps` minibatches: "x" from every training image, "x_lab"/"y_lab" from the labelled ones."""
-    unl = _stream(np.arange(len(x)), steps, batch_size, derive_seed(seed, "unlabelled", epoch)) \
+    # the epoch's indices go to the data's device once: a host index per step would be a copy from
+    # pageable memory each update, which makes the host wait for the device (a sync per step)
+    unl = torch.from_numpy(_stream(np.arange(len(x)), steps, batch_size,
+                                   derive_seed(seed, "unlabelled", epoch))).to(x.device) \
         if "unlabelled" in streams else None
-    lab = _stream(labelled, steps, batch_size, derive_seed(seed, "labelled", epoch)) \
+    lab = torch.from_numpy(_stream(labelled, steps, batch_size, derive_seed(seed, "labelled", epoch))).to(x.device) \
         if "labelled" in streams else None
     for i in range(steps):
         batch = {}
         if unl is not None:
-            batch["x"] = x[torch.from_numpy(unl[i])]
+            batch["x"] = x[unl[i]]
         if lab is not None:
-            idx = torch.from_numpy(lab[i])
-            batch["x_lab"], batch["y_lab"] = x[idx], y[idx]
+            batch["x_lab"], batch["y_lab"] = x[lab[i]], y[lab[i]]
         yield batch
