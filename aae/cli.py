@@ -143,10 +143,10 @@ def _check_common(args) -> None:
     if args.budget not in BUDGETS:
         raise UserError(f"unknown budget {args.budget!r}; known: {', '.join(BUDGETS)}")
     check_executor(args.executor)
-    _check_writable(args.results_dir, "results directory")
+    check_writable(args.results_dir, "results directory")
     for sub in ("records", "figures"):  # what a table writes beside its page, checked before any work
-        _check_writable(args.results_dir / sub, f"results directory's {sub} folder")
-    _check_writable(args.runs_dir, "runs directory")
+        check_writable(args.results_dir / sub, f"results directory's {sub} folder")
+    check_writable(args.runs_dir, "runs directory")
 
 
 def build_parser(prog: str, description: str, datasets: list[str]) -> OneLineParser:
@@ -224,7 +224,7 @@ def settle_precision(requested: str, records: dict | None = None) -> tuple[Choic
     return choice, f"precision: {choice.line()}{how}, for the models whose budget says precision=auto"
 
 
-def _check_writable(folder: Path, what: str) -> None:
+def check_writable(folder: Path, what: str) -> None:
     """The folder exists and is writable, or could be created: nothing is created while input is
     still being checked (a mistyped command leaves no empty folders behind)."""
     existing = Path(os.path.abspath(folder))

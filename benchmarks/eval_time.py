@@ -24,6 +24,7 @@ import torch
 from tabulate import tabulate
 
 from aae import io
+from aae.cli import OneLineParser, check_writable, guarded
 from aae.data import load_dataset
 from aae.eval import EvalContext, evaluate
 from aae.eval.quality import reference
@@ -44,11 +45,17 @@ def seconds(names, model, ctx_of) -> float:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="benchmarks.eval_time", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = OneLineParser(prog="benchmarks.eval_time", description=__doc__,
+                      formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--runs-dir", type=Path, default=Path("runs"), help="its cache/ holds the feature network")
     p.add_argument("--results-dir", type=Path, default=Path("results"))
     args = p.parse_args(argv)
+    return guarded(p.prog, lambda: measure_all(args, argv))
+
+
+def measure_all(args, argv) -> int:
+    check_writable(args.results_dir, "results directory")  # before minutes of measuring, not after
+    check_writable(args.runs_dir / "cache", "feature network's cache")
     data = load_dataset("mnist")
     torch.manual_seed(0)
     model = get_model("aae").cls(config_for("aae", "cpu", dataset="mnist"),

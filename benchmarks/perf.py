@@ -39,6 +39,7 @@ from tabulate import tabulate
 
 from aae import io
 from aae.batches import epoch_steps
+from aae.cli import OneLineParser, check_writable, guarded, positive_int
 from aae.eval.parzen import DEFAULT_SIGMAS, parzen_evaluate
 from aae.models.base import DataInfo
 from aae.models.adversarial import noisy, real_fake_loss
@@ -404,14 +405,19 @@ def parzen_scaling(counts: list[int]) -> list[list]:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="benchmarks.perf", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = OneLineParser(prog="benchmarks.perf", description=__doc__,
+                      formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="tiny sizes and one repeat: checks the script, measures nothing")
     p.add_argument("--models", nargs="+", default=list(MODELS), choices=MODELS)
-    p.add_argument("--repeats", type=int, default=5)
-    p.add_argument("--steps", type=int, default=10, help="updates per timed repeat")
+    p.add_argument("--repeats", type=positive_int, default=5)
+    p.add_argument("--steps", type=positive_int, default=10, help="updates per timed repeat")
     p.add_argument("--results-dir", type=Path, default=Path("results"))
     args = p.parse_args(argv)
+    return guarded(p.prog, lambda: measure_all(args, argv))
+
+
+def measure_all(args, argv) -> int:
+    check_writable(args.results_dir, "results directory")  # before minutes of measuring, not after
     started = time.time()
     repeats, steps = (1, 1) if args.quick else (args.repeats, args.steps)
     models = args.models[:1] if args.quick else args.models
