@@ -32,7 +32,7 @@ from aae.registry import BUDGETS, asks_auto, get_model
 from aae.results import Column, TableLayout, describe_configs, evaluation_times, load_rows, render, summarize
 from aae.runner import EXECUTORS, check_executor, run_specs
 from aae.runs import RunDir
-from aae.slurm import load_profile
+from aae.slurm import job_parameters, load_profile
 from aae.spec import JobSpec
 
 
@@ -412,8 +412,7 @@ def _rows(names: list[str], layout: TableLayout) -> list[str]:
 
 def _estimate(args, specs: list[JobSpec]) -> str:
     """The --estimate report of a table's specs, timed on the device and threads a run would get."""
-    options = {**load_profile(args.slurm_profile), **{k: v for k, v in _slurm_options(args).items() if v}} \
-        if args.executor == "slurm" else {}
+    options = job_parameters(_slurm_options(args)) if args.executor == "slurm" else {}  # what submit would use
     device, threads = device_type(), threads_per_run(args.executor, args.workers, options.get("cpus_per_task"))
     data = {name: load_dataset(name, args.data_dir) for name in sorted({s.dataset for s in specs})}
     lines = plan(specs, lambda d: len(data[d].x_train), lambda d: (data[d].input_dim, data[d].n_classes),

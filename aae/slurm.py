@@ -67,14 +67,19 @@ class JobTask(submitit.helpers.Checkpointable):
         return outcome.summary
 
 
+def job_parameters(options: dict) -> dict:
+    """submitit's parameters for a job: the profile's, each overridden by its command-line flag."""
+    return {**load_profile(options.get("profile")), **{FLAG_TO_PARAM[k]: v for k, v in options.items()
+                                                       if k in FLAG_TO_PARAM and v is not None}}
+
+
 def submit(specs: list[JobSpec], runs_root: Path, data_dir, options: dict) -> list:
     """One job array for the specs; returns submitit's jobs, in the order of the specs."""
     cluster = options.get("cluster") or "slurm"
     if cluster == "slurm" and shutil.which("sbatch") is None:
         raise UserError("--executor slurm: sbatch is not on PATH (run on a SLURM login node, or see "
                         "slurm/start-cluster.sh for a local test cluster)")
-    params = {**load_profile(options.get("profile")), **{FLAG_TO_PARAM[k]: v for k, v in options.items()
-                                                         if k in FLAG_TO_PARAM and v is not None}}
+    params = job_parameters(options)
     executor = submitit.AutoExecutor(folder=Path(runs_root) / "slurm-logs" / "%j", cluster=cluster,
                                      slurm_max_num_timeout=options.get("max_num_timeout", 3))
     executor.update_parameters(name=options.get("name", "aae-bench"), **params)

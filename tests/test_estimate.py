@@ -72,3 +72,14 @@ def test_the_fresh_process_times_a_real_model(tmp_path):
 def test_estimate_with_a_mode_that_trains_nothing_is_one_line(tmp_path):
     done = run_cli("benchmarks.table2", *smoke_args(tmp_path, "--estimate", "--gather-only"))
     assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_slurm_estimates_take_the_profile_and_its_flags_as_a_job_would(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr(cli, "measure", lambda workloads, device, threads, workers: calls.append((threads, workers))
+                        or [[("updates", 1.0, 5.0)] for _ in workloads])
+    done = run_cli("benchmarks.table2", *smoke_args(tmp_path, "--seeds", "1", "--estimate", "--executor", "slurm",
+                                                    "--slurm-profile", "example-gpu", "--timeout-min", "1"))
+    assert done.returncode == 0, done.stderr
+    assert calls == [(8, 1)]  # example-gpu's cpus_per_task; one job a run
+    assert "at --timeout-min 1 submitit requeues it" in done.stdout  # the flag over the profile's 240
