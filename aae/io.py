@@ -70,6 +70,12 @@ def _atomic(path: Path, write: Callable[[IO[bytes]], None]) -> None:
         raise
 
 
+def write_stream(path: Path, write: Callable[[IO[bytes]], None]) -> None:
+    """A file that `write` produces in pieces (a download), atomically: if `write` raises, the old
+    file (or none) stays and no temporary file is left."""
+    _atomic(path, write)
+
+
 def write_texts(texts: dict[Path, str]) -> None:
     """Several files as one step: every one written and synced to a temporary file first, then all
     renamed into place. A failure while writing (a full disk, a read-only folder) leaves every old

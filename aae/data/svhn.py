@@ -10,15 +10,16 @@ Split (ours; the paper does not give one): valid = the last 5,000 images of trai
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
-import tempfile
 import urllib.request
 from pathlib import Path
 
 import numpy as np
 import scipy.io
 
+from aae import io
 from aae.data.dataset import Dataset
 from aae.data.paths import cache_dir, user_data_dir
 from aae.errors import DataMissing, UserError, line_of
@@ -61,28 +62,26 @@ def sources() -> dict[str, tuple[str, str]]:
 
 
 def download(filename: str, folder: Path) -> Path:
-    """One file into `folder`, through a temporary file renamed only once its MD5 matches.
+    """One file into `folder`, atomically (aae/io.py), kept only when its MD5 matches.
     Raises OSError (network, disk) or ValueError (a file that is not the one expected)."""
-    from torchvision.datasets.utils import check_integrity
     from tqdm import tqdm
 
     url, md5 = sources()[filename]
-    folder.mkdir(parents=True, exist_ok=True)
     print(f"svhn: downloading {url} into {folder}", file=sys.stderr, flush=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{filename}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=TIMEOUT_S) as response:
+
+    def fetch(out) -> None:
+        digest = hashlib.md5()
+        with urllib.request.urlopen(url, timeout=TIMEOUT_S) as response:
             total = int(response.headers.get("Content-Length") or 0) or None
             with tqdm(total=total, unit="B", unit_scale=True, desc=filename, leave=False) as bar:
                 while block := response.read(1 << 20):
                     out.write(block)
+                    digest.update(block)
                     bar.update(len(block))
-        if not check_integrity(tmp, md5):
+        if digest.hexdigest() != md5:  # raised inside the write: the temporary file goes, nothing is kept
             raise ValueError(f"the file has another MD5 than {md5}")
-        os.replace(tmp, folder / filename)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+
+    io.write_stream(folder / filename, fetch)
     return folder / filename
 
 
