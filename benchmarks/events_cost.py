@@ -26,7 +26,7 @@ from aae.events import RunEvents
 from aae.precision import device_choice
 from aae.provenance import cpu_features
 from aae.registry import config_for
-from benchmarks.perf import MNIST_TRAIN, _model, step_seconds
+from benchmarks.perf import MNIST_TRAIN, fresh_model, step_seconds
 
 MODELS = ("aae", "ssaae", "clustering_aae", "dimred_aae")
 
@@ -50,7 +50,7 @@ class StandInData:
 def events_seconds(name: str, epochs: int, folder: str) -> tuple[float, float, float]:
     """Seconds to open a run's writer, to write one epoch's scalars (median of 20), and to write the
     final grid of a fresh `name` model."""
-    model, _, batch = _model(name, fused=True)
+    model, _, batch = fresh_model(name, fused=True)
     row = {"epoch": 1, **{k: float(v) for k, v in model.update(batch).items()}, "valid_error": 12.5}
     t0 = time.perf_counter()
     events = RunEvents(folder, StandInSpec(row=name), [])

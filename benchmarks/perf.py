@@ -43,7 +43,7 @@ from aae.cli import OneLineParser, check_writable, guarded, positive_int
 from aae.eval.parzen import DEFAULT_SIGMAS, parzen_evaluate
 from aae.models.base import DataInfo
 from aae.models.adversarial import noisy, real_fake_loss
-from aae.precision import PRECISION_ENV, device_choice
+from aae.precision import DEVICE_ENV, PRECISION_ENV, device_choice
 from aae.provenance import cpu_features, device_name, git_sha
 from aae.registry import asks_auto, config_for, get_model
 from aae.train import precision_context
@@ -81,27 +81,31 @@ def gemm_rate(dtype: torch.dtype, m: int, k: int, n: int, repeats: int) -> float
 
 # -- the training step ---------------------------------------------------------------------------
 
-def _model(name: str, fused: bool):
+def fresh_model(name: str, fused: bool = True, device: str = "cpu"):
+    """A fresh model of `name` (the cpu budget's config, precision=auto resolved for `device`; "gmmn_ae:generator":
+    GMMN+AE's second stage) on `device`, and a random MNIST-shaped batch there."""
     torch.manual_seed(0)
     name, _, stage = name.partition(":")
-    config = config_for(name, "cpu")
+    with mock.patch.dict(os.environ, {DEVICE_ENV: device}):
+        config = config_for(name, "cpu")
     info = DataInfo(784, 10, MNIST_TRAIN, 100, torch.full((784,), 0.13), torch.full((784,), 0.31))
-    model = get_model(name).cls(config, info, "cpu")
+    model = get_model(name).cls(config, info, device)
     if stage:  # GMMN+AE's generator: past the autoencoder's updates, with training images to encode
-        model.enter_stage(stage, torch.rand(MNIST_TRAIN, 784))
+        model.enter_stage(stage, torch.rand(MNIST_TRAIN, 784, device=device))
     if not fused:  # the optimizers as they were before: a loop of small ops per tensor
         for opt in model.optimizers.values():
             for group in opt.param_groups:
                 group["fused"], group["foreach"] = None, False
             opt.defaults["fused"], opt.defaults["foreach"] = None, False
-    batch = {"x": torch.rand(config.batch_size, 784), "x_lab": torch.rand(config.batch_size, 784),
-             "y_lab": torch.randint(0, 10, (config.batch_size,))}
+    batch = {"x": torch.rand(config.batch_size, 784, device=device),
+             "x_lab": torch.rand(config.batch_size, 784, device=device),
+             "y_lab": torch.randint(0, 10, (config.batch_size,), device=device)}
     return model, config, batch
 
 
 def _stepper(name: str, fused: bool, precision: str, steps: int):
     """A function making `steps` updates of a fresh model."""
-    model, _, batch = _model(name, fused)
+    model, _, batch = fresh_model(name, fused)
 
     def run():
         for _ in range(steps):
@@ -142,7 +146,7 @@ def two_worker_steps_per_second(name: str, precision: str, steps: int, repeats: 
 def step_flops(name: str) -> float:
     from torch.utils.flop_counter import FlopCounterMode
 
-    model, _, batch = _model(name, True)
+    model, _, batch = fresh_model(name, True)
     model.update(batch)  # past any first-step special case
     with FlopCounterMode(display=False) as counter:
         model.update(batch)

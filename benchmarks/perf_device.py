@@ -24,28 +24,10 @@ import torch
 from tabulate import tabulate
 
 from aae import io
-from aae.models.base import DataInfo
 from aae.precision import DEVICE_ENV, device_choice
 from aae.provenance import device_name, git_sha
-from aae.registry import config_for, get_model
 from aae.train import precision_context
-from benchmarks.perf import MNIST_TRAIN, MODELS
-
-
-def _model(name: str, device: str):
-    """A fresh model of `name` ("gmmn_ae:generator": GMMN+AE's second stage) on `device`, with a batch there."""
-    torch.manual_seed(0)
-    name, _, stage = name.partition(":")
-    with mock.patch.dict(os.environ, {DEVICE_ENV: device}):  # precision=auto resolves for this device
-        config = config_for(name, "cpu")
-    info = DataInfo(784, 10, MNIST_TRAIN, 100, torch.full((784,), 0.13), torch.full((784,), 0.31))
-    model = get_model(name).cls(config, info, device)
-    if stage:
-        model.enter_stage(stage, torch.rand(MNIST_TRAIN, 784, device=device))
-    batch = {"x": torch.rand(config.batch_size, 784, device=device),
-             "x_lab": torch.rand(config.batch_size, 784, device=device),
-             "y_lab": torch.randint(0, 10, (config.batch_size,), device=device)}
-    return model, config, batch
+from benchmarks.perf import MODELS, fresh_model
 
 
 def _sync(device: str) -> None:
@@ -54,7 +36,7 @@ def _sync(device: str) -> None:
 
 
 def updates_per_second(name: str, device: str, updates: int) -> tuple[float, str]:
-    model, config, batch = _model(name, device)
+    model, config, batch = fresh_model(name, device=device)
     for timed in (False, True):  # a warm-up pass (kernels, allocator), then the timed one
         _sync(device)
         t0 = time.perf_counter()
@@ -67,7 +49,7 @@ def updates_per_second(name: str, device: str, updates: int) -> tuple[float, str
 
 def syncs_per_update(name: str) -> int:
     """The host-device synchronisations of one cuda update, as torch's sync debug mode counts them."""
-    model, config, batch = _model(name, "cuda")
+    model, config, batch = fresh_model(name, device="cuda")
     model.update(batch)
     torch.cuda.synchronize()
     with warnings.catch_warnings(record=True) as caught:
