@@ -18,6 +18,7 @@ import torch
 from aae.errors import UserError
 from aae.eval.classification import error_rate, probabilities
 from aae.eval.clustering import CLUSTERING_KEYS, clustering_metrics, paper_error
+from aae.eval.matching import MATCH_IMAGES, code_measures, matching_keys
 from aae.eval.quality import KEY_SUFFIXES, model_features, quality_keys, quality_of_features
 from aae.eval.sampling import SAMPLE_BLOCK, reporting, sample_blocks
 from aae.eval.parzen import SIGMA_GRID, parzen_evaluate, sigma_grid  # noqa: F401  (sigma_grid: re-exported)
@@ -144,6 +145,20 @@ def valid_clustering(model, ctx: EvalContext) -> dict[str, float]:
     return {"valid_cluster_error": paper_error(q[:half], data.y_valid[:half], q[half:], data.y_valid[half:])}
 
 
+def matching(model, ctx: EvalContext) -> dict[str, float]:
+    """Issue 31's curve: how well the codes of the first MATCH_IMAGES validation images match
+    their priors (aae/eval/matching.py). Prior samples and discriminator noise come from a generator
+    seeded by the run; the global RNG is forked, so a model whose code draws noise (the universal
+    encoder) still leaves training as it would be without the curve."""
+    x = ctx.data.floats("valid", ctx.device)[:MATCH_IMAGES]
+    generator = torch.Generator().manual_seed(derive_seed(ctx.seed, "matching"))
+    found = {}
+    with torch.random.fork_rng():
+        for code in model.matched_codes(x):
+            found |= code_measures(code, generator)
+    return found
+
+
 @dataclass(frozen=True)
 class Evaluation:
     """An evaluation by name: the function (model, ctx, **arguments) -> metrics, whose typed
@@ -162,6 +177,7 @@ EVALUATIONS = {
     "valid_error": Evaluation(valid_error, "predict_proba", lambda: ("valid_error",), curve=True),
     "clustering": Evaluation(clustering, "predict_proba", lambda: CLUSTERING_KEYS),
     "valid_clustering": Evaluation(valid_clustering, "predict_proba", lambda: ("valid_cluster_error",), curve=True),
+    "matching": Evaluation(matching, "matched_codes", matching_keys, curve=True),
     "parzen": Evaluation(parzen, "sample", parzen_keys),
     "parzen_valid": Evaluation(parzen_valid, "sample", lambda samples: ("valid_ll",), curve=True),
     "recon_parzen": Evaluation(recon_parzen, "reconstruct",

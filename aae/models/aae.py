@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from aae import priors
+from aae.eval.matching import MatchedCode
 from aae.models.adversarial import discriminator_loss, frozen, generator_loss, noisy, step
 from aae.models.base import DataInfo, Model
 from aae.models.networks import OPTIMIZERS, autoencoder_optimizers, init_normal_, mlp
@@ -187,3 +188,10 @@ class AAE(Model):
         """Codes of images, for the latent-space figures."""
         self.nets.eval()
         return self._code(x)
+
+    @torch.no_grad()
+    def matched_codes(self, x: torch.Tensor) -> list[MatchedCode]:
+        """z against its prior, judged as an unlabelled code (aae/eval/matching.py)."""
+        d = self.nets["discriminator"]
+        return [MatchedCode("z", self.codes(x), lambda n, g: self.prior(n, device=self.device, generator=g),
+                            lambda z: d(self._with_labels(z, None)), self.config.disc_noise)]

@@ -26,6 +26,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from aae import priors
+from aae.eval.matching import MatchedCode
 from aae.models.adversarial import discriminator_loss, frozen, generator_loss, step
 from aae.models.base import DataInfo, Model
 from aae.models.networks import OPTIMIZERS, Standardize, init_normal_, make_optimizer, mlp, params_of
@@ -235,6 +236,18 @@ class SemiSupervisedAAE(Model):
         x_hat = self.nets["decoder"](self.codes(x))
         inputs = self.nets["inputs"]
         return x_hat * inputs.std + inputs.mean if self.config.standardize else x_hat
+
+    @torch.no_grad()
+    def matched_codes(self, x: torch.Tensor) -> list[MatchedCode]:
+        """q(y|x) against the categorical prior and the style z against N(0, style_std^2), each
+        with its own discriminator (aae/eval/matching.py)."""
+        self.nets.eval()
+        logits, z = self.encode(x, noisy=False)
+        c, k, device = self.config, self.n_classes, self.device
+        return [MatchedCode("y", logits.softmax(1), lambda n, g: priors.categorical(n, k, device, g), self.nets["d_y"],
+                            c.disc_noise, categorical=True),
+                MatchedCode("z", z, lambda n, g: priors.gaussian(n, c.z_dim, c.style_std, device, g), self.nets["d_z"],
+                            c.disc_noise)]
 
     @torch.no_grad()
     def head_distances(self) -> torch.Tensor:

@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from aae import priors
+from aae.eval.matching import MatchedCode
 from aae.models.adversarial import discriminator_loss, frozen, generator_loss, step
 from aae.models.base import DataInfo, Model
 from aae.models.networks import OPTIMIZERS, autoencoder_optimizers, init_normal_, mlp
@@ -94,6 +95,14 @@ class SupervisedAAE(Model):
         with frozen(d):
             g_loss = step(self.optimizers["generator"], generator_loss(d, z, noise), self.nets)
         return {"loss": recon, "reconstruction": recon, "discriminator": d_loss, "generator": g_loss}
+
+    @torch.no_grad()
+    def matched_codes(self, x: torch.Tensor) -> list[MatchedCode]:
+        """The style z against its Gaussian prior (aae/eval/matching.py)."""
+        self.nets.eval()
+        c = self.config
+        return [MatchedCode("z", self.nets["encoder"](x), lambda n, g: priors.gaussian(n, c.z_dim, c.prior_std, self.device, g),
+                            self.nets["d_z"], c.disc_noise)]
 
     @torch.no_grad()
     def style_grid(self, n_styles: int, generator: torch.Generator) -> torch.Tensor:
