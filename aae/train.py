@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-import pickle
 import random
 import signal
 import sys
@@ -20,7 +19,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from aae import io
+from aae import checkpoints, io
 from aae.events import RunEvents
 from aae.data import load_dataset
 from aae.data.subsets import labelled_indices, parse_setting
@@ -90,23 +89,6 @@ def denormals_flushed(enabled: bool):
         torch.set_flush_denormal(False)
 
 
-def load_checkpoint(path: Path, device) -> dict:
-    """A checkpoint, loaded with weights_only=True: a file planted in a runs directory (a shared
-    filesystem, say) is refused, never executed. Anything unreadable is a DamagedRunFile naming it."""
-    try:
-        ckpt = torch.load(path, map_location=device, weights_only=True)
-        if not isinstance(ckpt, dict) or not {"epoch", "model", "rng", "history", "wall_time"} <= ckpt.keys():
-            raise ValueError("not a checkpoint of this harness")
-    except FileNotFoundError:
-        raise damaged(path, "missing") from None
-    except pickle.UnpicklingError:
-        raise damaged(path, "refused: it holds more than tensors and plain containers (weights_only=True), "
-                            "so it was not written by this harness") from None
-    except Exception as e:  # noqa: BLE001  (pickle, zip and torch each raise their own kinds)
-        raise damaged(path, f"{type(e).__name__}: {line_of(e, last=False)[:120]}") from None
-    return ckpt
-
-
 def _seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
     np.random.seed(seed)
@@ -130,7 +112,7 @@ def _load_final(spec: JobSpec, run: RunDir, data, device):
                         f"delete {run.path} to train it again")
     model, _ = build_model(spec, data, device)
     try:
-        model.load_state_dict(load_checkpoint(run.checkpoint, device)["model"])
+        model.load_state_dict(checkpoints.load(run.checkpoint, device)["model"])
     except (KeyError, RuntimeError, ValueError) as e:  # the right file format, the wrong weights
         raise damaged(run.checkpoint, f"does not fit {spec.model} ({type(e).__name__})") from None
     model.set_training_images(data.floats("train", device))  # as in training (the sanity rows' centres need them)
@@ -229,16 +211,35 @@ def run_job(spec: JobSpec, runs_root: Path, data_dir=None, progress: bool = True
             raise
 
 
-def _resume_point(spec: JobSpec, run: RunDir, device, data_fingerprint: str) -> dict | None:
-    """The checkpoint to resume from, or None to start afresh. A damaged checkpoint is set aside
-    (kept as checkpoint.pt.damaged for inspection) and the run starts again from its seed."""
+def _fit_problem(ckpt: dict, model, epochs: int) -> str | None:
+    """Why a checkpoint that loaded cannot be this run's (None when it can): another model's
+    weights, or an epoch this config never reaches."""
+    epoch, history = ckpt["epoch"], ckpt["history"]
+    if isinstance(epoch, bool) or not isinstance(epoch, int) or not 1 <= epoch <= epochs:
+        return f"its epoch {epoch!r} is not one of this run's 1-{epochs}"
+    if not isinstance(history, list) or len(history) != epoch:
+        return f"its history does not hold one line per epoch up to {epoch}"
+    try:
+        model.load_state_dict(ckpt["model"])
+    except (KeyError, RuntimeError, ValueError, TypeError) as e:  # the right file format, the wrong weights
+        return f"its weights do not fit this model ({type(e).__name__})"
+    return None
+
+
+def _resume_point(spec: JobSpec, run: RunDir, model, device, data_fingerprint: str) -> dict | None:
+    """The checkpoint to resume from, its weights already in `model`, or None to start afresh.
+    A damaged checkpoint, or one that is not this run's, is set aside (kept as
+    checkpoint.pt.damaged for inspection) and the run starts again from its seed."""
     if not run.checkpoint.exists():
         return None
     try:
-        ckpt = load_checkpoint(run.checkpoint, device)
+        ckpt = checkpoints.load(run.checkpoint, device)
+        problem = _fit_problem(ckpt, model, spec.config.epochs)
+        if problem:
+            raise damaged(run.checkpoint, problem)
     except DamagedRunFile as e:
         print(f"{e}; {spec.describe()} starts again from epoch 0", file=sys.stderr, flush=True)
-        os.replace(run.checkpoint, run.checkpoint.with_name("checkpoint.pt.damaged"))
+        checkpoints.set_aside(run.checkpoint)
         return None
     if ckpt.get("data", data_fingerprint) != data_fingerprint:
         raise UserError(f"the {spec.dataset} data differ from those {run.checkpoint} was trained on "
@@ -267,9 +268,11 @@ def _train(spec: JobSpec, run: RunDir, data_dir, progress: bool) -> dict:
 
     fingerprint = data.fingerprint()
     start_epoch, history, wall, threads = 0, [], 0.0, [torch.get_num_threads()]
-    ckpt = _resume_point(spec, run, device, fingerprint)
+    had_checkpoint = run.checkpoint.exists()
+    ckpt = _resume_point(spec, run, model, device, fingerprint)
+    if ckpt is None and had_checkpoint:  # set aside: a failed load may have half-filled the model
+        model, labelled = build_model(spec, data, device)
     if ckpt is not None:
-        model.load_state_dict(ckpt["model"])
         _set_rng_state(ckpt["rng"])
         start_epoch, history, wall = ckpt["epoch"], ckpt["history"], ckpt["wall_time"]
         threads = [*ckpt.get("thread_history", []), torch.get_num_threads()]
@@ -297,7 +300,7 @@ def _train(spec: JobSpec, run: RunDir, data_dir, progress: bool) -> dict:
             bad = [k for k, v in history[-1].items() if not math.isfinite(v)]
             if bad:  # a diverged run must fail, not end in a number
                 raise FloatingPointError(f"non-finite {', '.join(bad)} in epoch {epoch + 1}")
-            io.torch_save(run.checkpoint, {"epoch": epoch + 1, "model": model.state_dict(), "rng": _rng_state(),
+            checkpoints.save(run.checkpoint, {"epoch": epoch + 1, "model": model.state_dict(), "rng": _rng_state(),
                                            "history": history, "wall_time": wall, "data": fingerprint,
                                            "thread_history": threads})
             io.write_jsonl(run.metrics, history)

@@ -17,6 +17,10 @@ import torch
 
 import aae.eval
 import aae.io
+from aae import checkpoints
+from aae.data import load_dataset
+from aae.models.base import DataInfo
+from aae.registry import config_for, get_model
 from aae.runs import RunDir
 from aae.spec import JobSpec
 from aae.train import failure_reason
@@ -126,12 +130,14 @@ def test_a_lost_run_file_is_rescored(root, name):
 
 # -- checkpoints: planted, damaged, of the wrong model ------------------------------------------
 
-CHECKPOINT_DAMAGES = ["garbage", "truncated", "planted", "not-a-checkpoint", "empty"]
+CHECKPOINT_DAMAGES = ["garbage", "truncated", "planted", "planted-without-digest", "not-a-checkpoint", "empty"]
 
 
 def damage_checkpoint(path, kind, marker):
-    if kind == "planted":
+    if kind.startswith("planted"):
         plant(path, marker)
+        if kind == "planted-without-digest":  # as if written before digests: weights_only=True refuses it
+            checkpoints.digest_path(path).unlink()
     elif kind == "not-a-checkpoint":
         torch.save({"weights": torch.zeros(3)}, path)
     elif kind == "garbage":
@@ -157,6 +163,61 @@ def test_a_damaged_checkpoint_of_an_unfinished_run_is_set_aside_and_retrained(ro
     assert f"damaged run file {run / 'checkpoint.pt'}" in again.stderr and "starts again from epoch 0" in again.stderr
     assert (run / "checkpoint.pt.damaged").exists()
     assert metrics(run) == before  # trained again from its seed: the same numbers
+
+
+def zero_inside_a_tensor(path):
+    """Zeros over the middle of the file (up to 400 KB, the probe's size), where the tensors' bytes
+    lie; the zip's headers and index stay intact, so torch.load alone would accept it."""
+    data = bytearray(path.read_bytes())
+    middle, span = len(data) // 2, min(400_000, len(data) // 4)
+    data[middle: middle + span] = bytes(span)
+    path.write_bytes(bytes(data))
+
+
+def other_models_checkpoint(path):
+    """A checkpoint this harness wrote, with its digest, but of another model (the VAE)."""
+    ckpt = torch.load(path, weights_only=True)
+    data = load_dataset("synthetic")
+    info = DataInfo(data.input_dim, data.n_classes, len(data.x_train), len(data.x_train))
+    vae = get_model("vae").cls(config_for("vae", "smoke"), info, "cpu")
+    checkpoints.save(path, {**ckpt, "model": vae.state_dict()})
+
+
+def past_the_config(path):
+    ckpt = torch.load(path, weights_only=True)
+    checkpoints.save(path, {**ckpt, "epoch": 3_000_000_000})
+
+
+@pytest.mark.parametrize("change", [zero_inside_a_tensor, other_models_checkpoint, past_the_config],
+                         ids=["zeros-inside-a-tensor", "another-models", "epoch-past-the-config"])
+def test_a_checkpoint_that_is_not_this_runs_is_set_aside_and_the_run_retrained(root, change):
+    run = run_dirs(root)[0]
+    before = metrics(run)
+    rewind(run)
+    change(run / "checkpoint.pt")
+    again = table(root)
+    assert again.returncode == 0, again.stderr
+    lines = [line for line in again.stderr.splitlines() if "damaged run file" in line]
+    assert len(lines) == 1 and str(run / "checkpoint.pt") in lines[0] and "starts again from epoch 0" in lines[0]
+    assert "metrics.jsonl" not in lines[0]  # the checkpoint is blamed, not the metric log
+    assert (run / "checkpoint.pt.damaged").exists()
+    assert metrics(run) == before  # retrained from its seed: the undamaged run's numbers
+
+
+def test_a_kill_between_the_digest_and_the_checkpoint_still_resumes(root, monkeypatch):
+    """The digest file is replaced first and names the checkpoint it replaces too: a kill before
+    the checkpoint's own rename leaves an old checkpoint its digest file still accepts."""
+    run = run_dirs(root)[0]
+    before = metrics(run)
+    rewind(run)
+    old = (run / "checkpoint.pt").read_bytes()
+    ckpt = torch.load(run / "checkpoint.pt", weights_only=True)
+    checkpoints.save(run / "checkpoint.pt", {**ckpt, "wall_time": 1.0})
+    (run / "checkpoint.pt").write_bytes(old)  # the new digest landed, the new checkpoint did not
+    again = table(root)
+    assert again.returncode == 0, again.stderr
+    assert "resuming after epoch 1" in again.stderr and "damaged" not in again.stderr
+    assert metrics(run) == before
 
 
 # Figure 7 trains its own run (7 s a case): in CI the planted pickle, the case that matters most;
@@ -281,10 +342,11 @@ def test_a_temp_file_left_by_a_killed_writer_is_removed_on_resume(root):
 
 
 def rewind(run, **changes):
-    """Turn a finished run into one interrupted after epoch 1, its checkpoint changed as given."""
+    """Turn a finished run into one interrupted after epoch 1, its checkpoint changed as given
+    (and saved with its digest, as the harness would have written it)."""
     ckpt = torch.load(run / "checkpoint.pt", weights_only=True)
     ckpt = {**ckpt, "epoch": 1, "history": ckpt["history"][:1], **changes}
-    torch.save(ckpt, run / "checkpoint.pt")
+    checkpoints.save(run / "checkpoint.pt", ckpt)
     (run / "record.json").unlink()
     (run / "status.json").write_text('{"state": "running"}')
 
