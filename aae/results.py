@@ -95,8 +95,10 @@ def load_rows(specs: list[JobSpec], runs_root: Path, columns: tuple[Column, ...]
             key = col.metric or metric
             row = {"model": spec.row, "column": col.title, "trial": spec.trial,
                    "state": status["state"] or "not run", "reason": status.get("reason", ""), "value": None,
-                   "wall_time_s": 0.0, "details": {}, "counts_run": i == 0}  # a run's time counts once
+                   "wall_time_s": 0.0, "details": {}, "counts_run": i == 0,  # a run's time counts once
+                   "fingerprint": None}
             if record is not None:
+                row["fingerprint"] = (record.get("data") or {}).get("fingerprint")
                 row["wall_time_s"] = record["train_wall_time_s"] + record["eval_wall_time_s"] if i == 0 else 0.0
                 row["eval_seconds"] = record.get("eval_seconds", {}) if i == 0 else {}  # absent in older records
                 if key in record["metrics"]:
@@ -132,9 +134,10 @@ def summarize(rows: list[dict]) -> pd.DataFrame:
     and the finished runs' detail values (metric -> list)."""
     rows = [{"counts_run": True, **r} for r in rows]  # rows without the flag are one column's runs
     df = pd.DataFrame(rows, columns=KEYS + ["trial", "state", "reason", "value", "wall_time_s", "details",
-                                            "counts_run"])
+                                            "counts_run", "fingerprint"])
     out = []
     for key, g in df.groupby(KEYS, sort=False):
+        g = _unmixed(g)
         finished = g[g.state == "done"]
         done = finished.value.astype(float)
         failed = g[g.state == "failed"]
@@ -151,6 +154,19 @@ def summarize(rows: list[dict]) -> pd.DataFrame:
                         runs=int((finished.counts_run).sum())))
     return pd.DataFrame(out, columns=KEYS + ["n", "mean", "std", "failed", "unfinished", "not_evaluated", "reason",
                                              "wall_time_s", "details", "runs"])
+
+
+def _unmixed(g: pd.DataFrame) -> pd.DataFrame:
+    """A cell's runs, unless its finished runs were made on different data (a cache replaced
+    between runs): then none of them is averaged, each is shown failed with the fingerprints."""
+    done = g.state == "done"
+    prints = g[done].fingerprint.dropna().value_counts()
+    if len(prints) < 2:
+        return g
+    found = ", ".join(f"{fp} ({n} run{'s' * (n > 1)})" for fp, n in prints.items())
+    return g.assign(state=g.state.where(~done, "failed"),
+                    reason=g.reason.where(~done, f"made on different data (fingerprints {found}), not averaged: "
+                                                 "delete the runs of the wrong data"))
 
 
 def _details(col: Column, s) -> str:

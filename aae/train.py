@@ -133,18 +133,35 @@ def _context(spec: JobSpec, run: RunDir, data, device) -> EvalContext:
     return EvalContext(data=data, device=device, seed=spec.seed, cache=run.path.parent / "cache")
 
 
-def _evaluate(ctx: EvalContext, model, names) -> tuple[dict, dict[str, float]]:
-    """The metrics of every evaluation named, and each one's wall time (s): a table's header shows
-    what an expensive one (Parzen at 10M samples) cost."""
-    metrics, seconds = {}, {}
+def _evaluate(ctx: EvalContext, model, names) -> tuple[dict, dict[str, float], dict[str, str]]:
+    """The metrics of every evaluation named, each one's wall time (s; a table's header shows what
+    an expensive one, Parzen at 10M samples, cost), and why each failed one failed. A failure stays
+    with its own evaluation: a damaged feature network fails FID's columns, not Parzen's."""
+    metrics, seconds, errors = {}, {}, {}
     for name in names:
         t0 = time.perf_counter()
-        metrics.update(evaluate(name, model, ctx))
+        try:
+            found = evaluate(name, model, ctx)
+            bad = [k for k, v in found.items() if not math.isfinite(v)]
+            if bad:  # a NaN is never a result: the evaluation fails and says so
+                raise FloatingPointError(f"non-finite {', '.join(bad)} in the evaluation")
+        except (DiskFull, KeyboardInterrupt):
+            raise
+        except Exception as e:  # noqa: BLE001  (any evaluation's own failure)
+            errors[name] = failure_reason(e)
+            continue
+        metrics.update(found)
         seconds[name] = time.perf_counter() - t0
-    bad = [k for k, v in metrics.items() if not math.isfinite(v)]
-    if bad:  # a NaN is never a result: the run fails (or its later evaluation does) and says so
-        raise FloatingPointError(f"non-finite {', '.join(bad)} in the evaluation")
-    return metrics, seconds
+    return metrics, seconds, errors
+
+
+def _keep_failures(spec: JobSpec, run: RunDir, errors: dict[str, str]) -> None:
+    """Each failed evaluation's cause beside the finished run (its columns show it; the next
+    command tries it again), and one line each."""
+    for name, reason in errors.items():
+        run.fail_evaluations([name], reason)
+        print(f"{spec.describe()}: evaluation {name} failed: {reason} (its columns say so; the run's other "
+              "numbers count)", file=sys.stderr, flush=True)
 
 
 def _add_evaluations(spec: JobSpec, run: RunDir, data_dir) -> dict:
@@ -156,14 +173,17 @@ def _add_evaluations(spec: JobSpec, run: RunDir, data_dir) -> dict:
     device = default_device()
     data = load_dataset(spec.dataset, data_dir)
     try:
-        metrics, seconds = _evaluate(_context(spec, run, data, device), _load_final(spec, run, data, device), missing)
+        model = _load_final(spec, run, data, device)
     except Exception as e:
         run.fail_evaluations(missing, failure_reason(e))
         raise
-    record = {**record, "metrics": {**record["metrics"], **metrics}, "evaluated": [*done, *missing],
-              "eval_wall_time_s": record["eval_wall_time_s"] + sum(seconds.values()),
-              "eval_seconds": {**record.get("eval_seconds", {}), **seconds}}  # absent in runs made before it
-    run.finish(record)
+    metrics, seconds, errors = _evaluate(_context(spec, run, data, device), model, missing)
+    if seconds:
+        record = {**record, "metrics": {**record["metrics"], **metrics}, "evaluated": [*done, *seconds],
+                  "eval_wall_time_s": record["eval_wall_time_s"] + sum(seconds.values()),
+                  "eval_seconds": {**record.get("eval_seconds", {}), **seconds}}  # absent in runs made before it
+        run.finish(record)
+    _keep_failures(spec, run, errors)
     return record
 
 
@@ -311,12 +331,12 @@ def _train(spec: JobSpec, run: RunDir, data_dir, progress: bool) -> dict:
 
         if start_epoch == cfg.epochs:  # re-scoring a finished run (its log may be why): the log comes back
             io.write_jsonl(run.metrics, history)
-        metrics, eval_seconds = _evaluate(_context(spec, run, data, device), model, spec.evals)
+        metrics, eval_seconds, eval_errors = _evaluate(_context(spec, run, data, device), model, spec.evals)
         events.final_images(model, data, spec.seed, cfg.epochs)
     record = {
         "spec": spec.to_dict(),
         "metrics": metrics,
-        "evaluated": list(spec.evals),
+        "evaluated": list(eval_seconds),
         "epochs": cfg.epochs,
         "train_wall_time_s": wall,
         "eval_wall_time_s": sum(eval_seconds.values()),
@@ -328,4 +348,5 @@ def _train(spec: JobSpec, run: RunDir, data_dir, progress: bool) -> dict:
         "provenance": origin,
     }
     run.finish(record)
+    _keep_failures(spec, run, eval_errors)
     return record

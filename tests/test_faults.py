@@ -303,8 +303,31 @@ def test_a_nan_evaluation_fails_the_run_instead_of_counting(root, monkeypatch):
     ran = table(root, "--set", "epochs=2", "--force")  # a page of failures replaces a finished one only so
     assert ran.returncode == 0, ran.stderr
     md = (root / "results" / "table2.md").read_text()
-    assert md.count("1 failed: FloatingPointError: non-finite test_error in the evaluation") == 2, md
+    assert md.count("1 failed: evaluation: FloatingPointError: non-finite test_error in the evaluation") == 2, md
     assert "| nan" not in md.lower()
+
+
+def test_a_failing_evaluation_fails_its_own_columns_only_and_is_tried_again(tmp_path, monkeypatch):
+    """A feature network that cannot be used fails FID's column, not Parzen's, which does not
+    need it; the training is kept, and the next command runs the failed evaluation again."""
+    def broken(model, ctx, samples: int = 10_000):
+        raise RuntimeError("feature network broke")
+
+    real = aae.eval.EVALUATIONS["fid"]
+    monkeypatch.setitem(aae.eval.EVALUATIONS, "fid", dataclasses.replace(real, run=broken))
+    args = smoke_args(tmp_path, "--seeds", "1", "--models", "vae", "--samples", "100")
+    ran = run_cli("benchmarks.table1", *args)
+    assert ran.returncode == 0, ran.stderr
+    assert "evaluation fid@200 failed: RuntimeError: feature network broke" in ran.stderr
+    cells = {line.split("|")[2].strip(): line.split("|")[3].strip()
+             for line in (tmp_path / "results" / "table1.md").read_text().splitlines() if line.startswith("| VAE")}
+    assert cells["synthetic FID ↓ (200)"] == "1 failed: evaluation: RuntimeError: feature network broke"
+    assert cells["synthetic (100)"][0] == "-" and "failed" not in cells["synthetic (100)"]  # Parzen: a number
+    [run] = run_dirs(tmp_path)
+    assert json.loads((run / "status.json").read_text()) == {"state": "done"}
+    monkeypatch.setitem(aae.eval.EVALUATIONS, "fid", real)
+    again = run_cli("benchmarks.table1", *args)
+    assert again.returncode == 0 and "fid@200" in metrics(run), again.stderr
 
 
 def test_a_nan_in_a_loss_input_reads_as_divergence():

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 import torchvision
 
-from aae.data import mnist
+from aae.data import cache, mnist
+from aae.data.dataset import fingerprint_of
 from aae.data.paths import cache_dir
 from aae.errors import UserError
 
@@ -122,6 +123,40 @@ def test_corrupt_cache_is_a_clear_error(tmp_path):
     (cache_dir() / "mnist.npz").write_bytes(b"not a zip file")
     with pytest.raises(UserError, match="mnist.npz is corrupt .*delete it"):
         mnist.load_mnist()
+
+
+def cached_small_mnist(splits) -> dict:
+    """The fake splits, written to the cache as the harness writes them (with their fingerprint)."""
+    arrays = {}
+    for split, (x, y) in splits.items():
+        arrays[f"x_{split}"], arrays[f"y_{split}"] = x, y.astype(np.int64)
+    cache_dir().mkdir(parents=True)
+    cache.write(cache_dir() / "mnist.npz", arrays)
+    return arrays
+
+
+def test_a_cache_is_read_back_only_when_it_holds_what_was_written(small_mnist):
+    arrays = cached_small_mnist(small_mnist)
+    path = cache_dir() / "mnist.npz"
+    assert mnist.load_mnist().fingerprint() == fingerprint_of(arrays)
+    zeroed = {**arrays, "x_train": np.zeros_like(arrays["x_train"])}
+    np.savez(path, **zeroed, fingerprint=np.array(fingerprint_of(arrays)))  # the old fingerprint kept
+    with pytest.raises(UserError, match=f"cache file {path} is corrupt .*fingerprint .* is not the .* written"):
+        mnist.load_mnist()
+    np.savez(path, **zeroed)  # no fingerprint, and not MNIST's paper split either
+    with pytest.raises(UserError, match=f"cache file {path} is corrupt .*stores no fingerprint"):
+        mnist.load_mnist()
+    cache.write(path, {**arrays, "y_train": np.full_like(arrays["y_train"], 12)})  # a fingerprint, of labels 12
+    with pytest.raises(UserError, match=f"cache file {path} is corrupt \\(train labels are not classes 0-9\\)"):
+        mnist.load_mnist()
+
+
+def test_a_cache_without_a_stored_fingerprint_must_be_the_known_content(small_mnist, monkeypatch):
+    """Caches written before fingerprints were stored: MNIST's paper split is recognised by its content."""
+    arrays = cached_small_mnist(small_mnist)
+    np.savez(cache_dir() / "mnist.npz", **arrays)
+    monkeypatch.setattr(mnist, "PAPER_SPLIT_FINGERPRINT", fingerprint_of(arrays))
+    assert mnist.load_mnist().fingerprint() == fingerprint_of(arrays)
 
 
 def test_truncated_idx_file_is_reported(tmp_path):

@@ -27,6 +27,22 @@ def test_summary_counts_failures_and_never_averages_them():
     assert rall.n == 0 and rall.failed == 1 and rall.unfinished == 2 and math.isnan(rall["mean"])
 
 
+def test_a_cell_made_on_two_data_fingerprints_is_never_averaged():
+    """Runs of one cell trained on different data (the cache replaced between them) are shown
+    failed with both fingerprints; a cell on one fingerprint, or rows without one (older
+    records), averages as before."""
+    base = {"model": "ssaae", "column": "MNIST (100)", "state": "done", "reason": "", "wall_time_s": 1.0,
+            "details": {}, "counts_run": True}
+    mixed = [{**base, "trial": 0, "value": 8.8, "fingerprint": "aaaa"},
+             {**base, "trial": 1, "value": 100.0, "fingerprint": "bbbb"}]
+    cell = summarize(mixed).iloc[0]
+    assert cell.n == 0 and cell.failed == 2 and math.isnan(cell["mean"])
+    assert "made on different data (fingerprints aaaa (1 run), bbbb (1 run)), not averaged" in cell["reason"]
+    same = [{**r, "fingerprint": "aaaa"} for r in mixed]
+    assert summarize(same).iloc[0].n == 2
+    assert summarize([{k: v for k, v in r.items() if k != "fingerprint"} for r in mixed]).iloc[0].n == 2
+
+
 def test_paper_values_parse():
     assert paper_mean("11.97 ± 1.71") == 11.97 and paper_mean("0.85") == 0.85 and paper_mean("-") is None
 

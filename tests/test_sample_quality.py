@@ -57,7 +57,7 @@ def test_a_set_of_a_few_classes_has_high_precision_and_low_recall(synthetic_ctx)
     assert everything[f"prdc@{len(test)}_recall"] > 0.8
 
 
-def test_the_feature_network_is_trained_once_deterministically_and_checked(synthetic_ctx, monkeypatch):
+def test_the_feature_network_is_trained_once_deterministically_and_checked(synthetic_ctx, monkeypatch, capsys):
     data, cache = synthetic_ctx.data, synthetic_ctx.cache
     net, card = feature_network(data, cache)
     assert card["test_accuracy"] >= 0.9 and len(card["sha256"]) == 64
@@ -79,8 +79,15 @@ def test_the_feature_network_is_trained_once_deterministically_and_checked(synth
     state = torch.load(weights, weights_only=True)
     state["head.bias"] += 1.0
     torch.save(state, weights)
-    with pytest.raises(UserError, match="does not match the sha256"):
-        feature_network(data, cache)
+    card_file = weights.with_suffix(".json")
+    for damage in ("weights changed", "card not json"):  # a derived file: set aside, trained again from its seed
+        if damage == "card not json":
+            card_file.write_text("{not json")
+        retrained, retrained_card = feature_network(data, cache)
+        assert retrained_card["sha256"] == card["sha256"], damage
+        err = capsys.readouterr().err
+        assert f"feature network {weights} or its card {card_file} is damaged" in err, damage
+        assert weights.with_name(weights.name + ".damaged").exists()
     weights.unlink()  # the other tests of this module train it again
 
 

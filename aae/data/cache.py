@@ -1,4 +1,6 @@
-"""The uint8 cache of a dataset: one .npz written atomically, read with a clear error if damaged."""
+"""The uint8 cache of a dataset: one .npz written atomically with the content's fingerprint inside,
+read back only when it holds what was written (a file of the right size with zeroed images, or
+labels outside the classes, is refused with its path, never trained on)."""
 from __future__ import annotations
 
 import zipfile
@@ -7,21 +9,41 @@ from pathlib import Path
 import numpy as np
 
 from aae import io
+from aae.data.dataset import SPLIT_ARRAYS, fingerprint_of
 from aae.errors import UserError
 
-SPLIT_KEYS = ("x_train", "y_train", "x_valid", "y_valid", "x_test", "y_test")
+SPLIT_KEYS = SPLIT_ARRAYS
+FINGERPRINT = "fingerprint"  # the npz member holding fingerprint_of(the six arrays)
 
 
-def read(path: Path) -> dict[str, np.ndarray]:
+def _corrupt(path: Path, why: str) -> UserError:
+    return UserError(f"cache file {path} is corrupt ({why}); delete it to fetch the data again")
+
+
+def read(path: Path, n_classes: int, known: tuple[str, ...] = ()) -> dict[str, np.ndarray]:
+    """The six split arrays of the cache at `path`, checked: uint8 images, integer labels in
+    [0, n_classes), and content whose fingerprint is the one written with it. A cache written
+    before fingerprints were stored must be one of the `known` contents (MNIST's paper split)."""
     try:
         with np.load(path, allow_pickle=False) as z:
             arrays = {k: z[k] for k in SPLIT_KEYS}
+            stored = str(z[FINGERPRINT]) if FINGERPRINT in z.files else None
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as e:
-        raise UserError(f"cache file {path} is corrupt ({type(e).__name__}); delete it to fetch the data again") from e
+        raise _corrupt(path, type(e).__name__) from e
     if any(arrays[k].dtype != np.uint8 for k in ("x_train", "x_valid", "x_test")):
-        raise UserError(f"cache file {path} is corrupt (images are not uint8); delete it to fetch the data again")
+        raise _corrupt(path, "images are not uint8")
+    for split in ("train", "valid", "test"):
+        y = arrays[f"y_{split}"]
+        if y.dtype.kind not in "iu" or (len(y) and (y.min() < 0 or y.max() >= n_classes)):
+            raise _corrupt(path, f"{split} labels are not classes 0-{n_classes - 1}")
+    found = fingerprint_of(arrays)
+    if stored is not None and found != stored:
+        raise _corrupt(path, f"its content's fingerprint {found} is not the {stored} written with it")
+    if stored is None and found not in known:
+        raise _corrupt(path, f"it stores no fingerprint and its content ({found}) is not the data it should hold")
     return arrays
 
 
 def write(path: Path, arrays: dict[str, np.ndarray]) -> None:
-    io.numpy_savez(path, **{k: arrays[k] for k in SPLIT_KEYS})
+    selected = {k: arrays[k] for k in SPLIT_KEYS}
+    io.numpy_savez(path, **selected, **{FINGERPRINT: np.array(fingerprint_of(selected))})

@@ -8,6 +8,19 @@ import numpy as np
 import torch
 
 
+SPLIT_ARRAYS = ("x_train", "y_train", "x_valid", "y_valid", "x_test", "y_test")
+
+
+def fingerprint_of(arrays: dict[str, np.ndarray]) -> str:
+    """sha256 (16 hex digits) of the six split arrays, dtype and shape included."""
+    h = hashlib.sha256()
+    for k in SPLIT_ARRAYS:
+        a = arrays[k]
+        h.update(f"{a.dtype}{a.shape}".encode())
+        h.update(np.ascontiguousarray(a).data)
+    return h.hexdigest()[:16]
+
+
 @dataclass
 class Dataset:
     """Images as uint8 rows (N, D), labels as int64; scaled to [0, 1] only when asked.
@@ -37,12 +50,7 @@ class Dataset:
         """sha256 (16 hex digits) of every image and label: records and checkpoints carry it, so a
         run never silently mixes data (a cache file holding fewer images, a changed source)."""
         if not hasattr(self, "_fingerprint"):
-            h = hashlib.sha256()
-            for split in ("train", "valid", "test"):
-                for a in (getattr(self, f"x_{split}"), getattr(self, f"y_{split}")):
-                    h.update(f"{a.dtype}{a.shape}".encode())
-                    h.update(np.ascontiguousarray(a).data)
-            self._fingerprint = h.hexdigest()[:16]
+            self._fingerprint = fingerprint_of({k: getattr(self, k) for k in SPLIT_ARRAYS})
         return self._fingerprint
 
     @property

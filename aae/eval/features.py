@@ -11,6 +11,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -19,7 +20,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from aae import io
-from aae.errors import UserError
+from aae.errors import UserError, line_of
 
 SEED = 20260101  # fixed: every run, every machine, the same network for a dataset
 EPOCHS = 6
@@ -109,6 +110,27 @@ def _weights_sha256(net: FeatureNet) -> str:
     return h.hexdigest()
 
 
+def _load_cached(weights: Path, card_file: Path, data, device) -> tuple[FeatureNet, dict] | None:
+    """The cached network and its card, or None after setting aside a pair that cannot be read or
+    does not match (a derived file, so it is trained again from its seed rather than failing every
+    later command); one line names both files."""
+    net = FeatureNet(data.image_shape, data.n_classes).to(device)
+    try:
+        net.load_state_dict(torch.load(weights, map_location=device, weights_only=True))
+        card = json.loads(card_file.read_text())
+        if not isinstance(card, dict) or card.get("sha256") != _weights_sha256(net):
+            raise ValueError(f"the weights do not match the sha256 in {card_file.name}")
+        if not isinstance(card.get("test_accuracy"), float):
+            raise ValueError(f"{card_file.name} holds no test accuracy")
+    except Exception as e:  # noqa: BLE001  (torch, zip, pickle and json each raise their own kinds)
+        for path in (weights, card_file):
+            path.replace(path.with_name(path.name + ".damaged"))
+        print(f"feature network {weights} or its card {card_file} is damaged ({type(e).__name__}: "
+              f"{line_of(e, last=False)[:120]}); set aside as *.damaged and trained again", file=sys.stderr, flush=True)
+        return None
+    return net, card
+
+
 def feature_network(data, cache: Path | None, device="cpu") -> tuple[FeatureNet, dict]:
     """The dataset's feature network: loaded from `cache` (weights_only=True) or trained once and
     stored there, under a lock so that two workers do not both train it. Refused, with one line,
@@ -121,12 +143,9 @@ def feature_network(data, cache: Path | None, device="cpu") -> tuple[FeatureNet,
         cache.mkdir(parents=True, exist_ok=True)
         with open(stem.with_suffix(".lock"), "a+") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, or its owner dies
-            if weights.exists() and card_file.exists():
-                net = FeatureNet(data.image_shape, data.n_classes).to(device)
-                net.load_state_dict(torch.load(weights, map_location=device, weights_only=True))
-                card = json.loads(card_file.read_text())
-                if card.get("sha256") != _weights_sha256(net):
-                    raise UserError(f"{weights} does not match the sha256 in {card_file}: delete both to retrain it")
+            loaded = _load_cached(weights, card_file, data, device) if weights.exists() and card_file.exists() else None
+            if loaded is not None:
+                net, card = loaded
             else:
                 net, card = train_feature_net(data, device)
                 card["sha256"] = _weights_sha256(net)
