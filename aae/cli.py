@@ -32,7 +32,7 @@ from aae.registry import BUDGETS, asks_auto, get_model
 from aae.results import Column, TableLayout, describe_configs, evaluation_times, load_rows, render, summarize
 from aae.runner import EXECUTORS, check_executor, run_specs
 from aae.runs import RunDir
-from aae.slurm import job_parameters, load_profile
+from aae.slurm import check_cluster, job_parameters
 from aae.spec import JobSpec
 
 
@@ -168,7 +168,11 @@ def build_parser(prog: str, description: str, datasets: list[str]) -> OneLinePar
                         "--runs-dir lacks back into it, without checkpoints: on a fresh machine only the runs "
                         "whose config changed train")
     s = p.add_argument_group("slurm (with --executor slurm)")
-    s.add_argument("--slurm-profile", help="a profile from slurm/profiles/ (partition, time limit, GPUs, ...)")
+    s.add_argument("--slurm-profile", metavar="NAME",
+                   help="a profile by name from slurm/profiles/ (partition, time limit, GPUs, ...)")
+    s.add_argument("--slurm-profile-file", type=Path, metavar="PATH",
+                   help="a profile file of your own instead: its slurm_setup lines run in every job, so name "
+                        "only a file you trust (README, 'Trust')")
     s.add_argument("--slurm-partition")
     s.add_argument("--timeout-min", type=positive_int)
     s.add_argument("--gpus-per-node", type=nonnegative_int)
@@ -302,8 +306,10 @@ def _benchmark(args, argv, started, bench: Benchmark, datasets) -> int:
     if args.estimate and (args.gather_only or args.from_records or args.reuse_records):
         raise UserError("--estimate times the runs a table would train; give it without --gather-only, "
                         "--from-records or --reuse-records")
-    if args.executor == "slurm":
-        load_profile(args.slurm_profile)  # a typo in the profile fails now, not after the data fetch
+    if args.executor == "slurm":  # a typo in the profile, or no cluster, fails now, not after the data fetch
+        job_parameters(_slurm_options(args))
+        if not (args.gather_only or args.from_records or args.estimate):
+            check_cluster(_slurm_options(args))
     records_file = args.records_from or records_path(args.results_dir, layout.name)
     stored = StoredRuns(records_file) if args.from_records else None
     committed = _records_meta(stored, records_file, args)
@@ -424,7 +430,7 @@ def _estimate(args, specs: list[JobSpec]) -> str:
 
 
 def _slurm_options(args) -> dict:
-    return {"profile": args.slurm_profile, "slurm_partition": args.slurm_partition, "timeout_min": args.timeout_min,
+    return {"profile": args.slurm_profile, "profile_file": args.slurm_profile_file, "slurm_partition": args.slurm_partition, "timeout_min": args.timeout_min,
             "gpus_per_node": args.gpus_per_node, "cpus_per_task": args.cpus_per_task, "mem_gb": args.mem_gb,
             "array_parallelism": args.array_parallelism, "wait": not args.no_wait,
             "cluster": os.environ.get("AAE_SUBMITIT_CLUSTER")}

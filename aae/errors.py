@@ -33,3 +33,8 @@ class DataMissing(UserError):
 
     def __reduce__(self):  # worker processes send it back pickled
         return (type(self), (self.filename, self.where, self.note))
+
+
+class EvaluationFailed(Exception):
+    """A finished run's evaluation failed: the training stays done, the cause is kept beside the
+    run for the evaluation's own columns, and the job reports it failed (the next command retries)."""

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -22,6 +24,8 @@ from aae.runs import RunDir
 from aae.spec import JobSpec
 
 PROFILES = REPO / "slurm" / "profiles"
+PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")  # a profile's file stem, never a path
+SINFO_TIMEOUT_S = 20
 # command-line flag -> submitit parameter
 FLAG_TO_PARAM = {
     "slurm_partition": "slurm_partition",
@@ -33,20 +37,71 @@ FLAG_TO_PARAM = {
 }
 
 
-def load_profile(name: str | None) -> dict:
-    if not name:
-        return {}
-    path = PROFILES / f"{name}.json"
-    if not path.is_file():
-        known = ", ".join(sorted(p.stem for p in PROFILES.glob("*.json")))
-        raise UserError(f"unknown slurm profile {name!r}; known: {known} (in {PROFILES})")
+def _read_profile(path: Path) -> dict:
     try:
         profile = json.loads(path.read_text())
     except ValueError as e:
         raise UserError(f"slurm profile {path} is not valid JSON ({e})") from None
+    except OSError as e:
+        raise UserError(f"slurm profile {path} cannot be read ({e.strerror})") from None
     if not isinstance(profile, dict):
         raise UserError(f"slurm profile {path} must hold a JSON object of submitit parameters")
+    unknown = sorted(k for k in profile if k not in _known_parameters())
+    if unknown:
+        raise UserError(f"slurm profile {path}: {', '.join(map(repr, unknown))} is not a submitit parameter; "
+                        f"known: {', '.join(sorted(_known_parameters()))}")
+    for key, kind in submitit.AutoExecutor._typed_parameters().items():
+        value = profile.get(key)
+        if value is not None and (isinstance(value, bool) != (kind is bool) or
+                                  not isinstance(value, (int, float) if kind is float else kind)):
+            raise UserError(f"slurm profile {path}: {key} must be {kind.__name__}, not {value!r}")
     return profile
+
+
+def _known_parameters() -> set[str]:
+    """What submitit's AutoExecutor takes on a SLURM cluster: its generic parameters and the SLURM
+    executor's, prefixed "slurm_" (submitit checks only when the jobs are submitted, after the data
+    loaded; these are its own lists)."""
+    return set(submitit.AutoExecutor._typed_parameters()) | \
+        {f"slurm_{k}" for k in submitit.SlurmExecutor._valid_parameters()}
+
+
+def load_profile(name: str | None, file: Path | None = None) -> dict:
+    """A profile by name from slurm/profiles/, or from a file the user names. A profile is code for
+    the cluster (its slurm_setup lines run in every job), so a name is only ever a name: a path
+    given as --slurm-profile is refused rather than read (the README's trust rule)."""
+    if name and file:
+        raise UserError("give --slurm-profile NAME or --slurm-profile-file PATH, not both")
+    if file:
+        return _read_profile(Path(file))
+    if not name:
+        return {}
+    known = ", ".join(sorted(p.stem for p in PROFILES.glob("*.json")))
+    if not PROFILE_NAME.fullmatch(name):
+        raise UserError(f"--slurm-profile takes a name from {PROFILES} ({known}), not a path: a file of your own "
+                        "goes with --slurm-profile-file PATH (it runs its slurm_setup lines: name only files you trust)")
+    path = PROFILES / f"{name}.json"
+    if not path.is_file():
+        raise UserError(f"unknown slurm profile {name!r}; known: {known} (in {PROFILES})")
+    return _read_profile(path)
+
+
+def check_cluster(options: dict) -> None:
+    """One line, before any data loads, when the jobs could not be submitted: no sbatch here, or
+    a cluster that does not answer (sinfo fails or hangs)."""
+    if (options.get("cluster") or "slurm") != "slurm":
+        return
+    if shutil.which("sbatch") is None or shutil.which("sinfo") is None:
+        raise UserError("--executor slurm: sbatch is not on PATH (run on a SLURM login node, or see "
+                        "slurm/start-cluster.sh for a local test cluster)")
+    try:
+        answer = subprocess.run(["sinfo", "--noheader", "--format=%P"], capture_output=True, text=True,
+                                timeout=SINFO_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        raise UserError(f"--executor slurm: the cluster did not answer sinfo within {SINFO_TIMEOUT_S} s") from None
+    if answer.returncode != 0:
+        why = (answer.stderr.strip().splitlines() or [f"exit status {answer.returncode}"])[-1]
+        raise UserError(f"--executor slurm: the cluster does not answer (sinfo: {why})")
 
 
 class JobTask(submitit.helpers.Checkpointable):
@@ -69,16 +124,14 @@ class JobTask(submitit.helpers.Checkpointable):
 
 def job_parameters(options: dict) -> dict:
     """submitit's parameters for a job: the profile's, each overridden by its command-line flag."""
-    return {**load_profile(options.get("profile")), **{FLAG_TO_PARAM[k]: v for k, v in options.items()
+    return {**load_profile(options.get("profile"), options.get("profile_file")), **{FLAG_TO_PARAM[k]: v for k, v in options.items()
                                                        if k in FLAG_TO_PARAM and v is not None}}
 
 
 def submit(specs: list[JobSpec], runs_root: Path, data_dir, options: dict) -> list:
     """One job array for the specs; returns submitit's jobs, in the order of the specs."""
     cluster = options.get("cluster") or "slurm"
-    if cluster == "slurm" and shutil.which("sbatch") is None:
-        raise UserError("--executor slurm: sbatch is not on PATH (run on a SLURM login node, or see "
-                        "slurm/start-cluster.sh for a local test cluster)")
+    check_cluster(options)
     params = job_parameters(options)
     executor = submitit.AutoExecutor(folder=Path(runs_root) / "slurm-logs" / "%j", cluster=cluster,
                                      slurm_max_num_timeout=options.get("max_num_timeout", 3))

@@ -29,7 +29,7 @@ from aae.precision import device_choice, device_type
 from aae.provenance import provenance
 from aae.models.base import DataInfo
 from aae.registry import get_model
-from aae.errors import DiskFull, UserError, line_of
+from aae.errors import DiskFull, EvaluationFailed, UserError, line_of
 from aae.runs import DamagedRunFile, RunDir, damaged
 from aae.schedules import apply_schedule
 from aae.seeds import subset_seed
@@ -155,13 +155,13 @@ def _evaluate(ctx: EvalContext, model, names) -> tuple[dict, dict[str, float], d
     return metrics, seconds, errors
 
 
-def _keep_failures(spec: JobSpec, run: RunDir, errors: dict[str, str]) -> None:
+def _keep_failures(run: RunDir, errors: dict[str, str]) -> None:
     """Each failed evaluation's cause beside the finished run (its columns show it; the next
-    command tries it again), and one line each."""
+    command tries it again); then EvaluationFailed, so the job reports it."""
     for name, reason in errors.items():
         run.fail_evaluations([name], reason)
-        print(f"{spec.describe()}: evaluation {name} failed: {reason} (its columns say so; the run's other "
-              "numbers count)", file=sys.stderr, flush=True)
+    if errors:
+        raise EvaluationFailed("; ".join(f"evaluation {name}: {reason}" for name, reason in errors.items()))
 
 
 def _add_evaluations(spec: JobSpec, run: RunDir, data_dir) -> dict:
@@ -183,7 +183,7 @@ def _add_evaluations(spec: JobSpec, run: RunDir, data_dir) -> dict:
                   "eval_wall_time_s": record["eval_wall_time_s"] + sum(seconds.values()),
                   "eval_seconds": {**record.get("eval_seconds", {}), **seconds}}  # absent in runs made before it
         run.finish(record)
-    _keep_failures(spec, run, errors)
+    _keep_failures(run, errors)
     return record
 
 
@@ -224,8 +224,8 @@ def run_job(spec: JobSpec, runs_root: Path, data_dir=None, progress: bool = True
         run.warn_if_damaged()
         try:
             return _train(spec, run, data_dir, progress)
-        except DiskFull:
-            raise  # not the run's fault, and marking it would need the disk
+        except (DiskFull, EvaluationFailed):
+            raise  # not the run's fault (marking it would need the disk) / the run finished: only its evaluation failed
         except Exception as e:
             run.fail(failure_reason(e), traceback.format_exc())  # under the lock: no other owner yet
             raise
@@ -348,5 +348,5 @@ def _train(spec: JobSpec, run: RunDir, data_dir, progress: bool) -> dict:
         "provenance": origin,
     }
     run.finish(record)
-    _keep_failures(spec, run, eval_errors)
+    _keep_failures(run, eval_errors)
     return record

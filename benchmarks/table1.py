@@ -173,7 +173,8 @@ def sigma_grid_arg(text: str) -> str:
 
 
 def sample_counts(args) -> tuple[int, ...]:
-    return tuple(args.samples or (PAPER_SAMPLES if args.budget == "paper" else (10_000,)))
+    """Each count once (`--samples 100 100` is one column, one evaluation per run)."""
+    return tuple(dict.fromkeys(args.samples or (PAPER_SAMPLES if args.budget == "paper" else (10_000,))))
 
 
 def columns_for(args, columns) -> list[Column]:

@@ -19,6 +19,7 @@ import argparse
 import sys
 
 from aae.cli import Benchmark, OneLineParser, benchmark_main, positive_int
+from aae.models.semisupervised import MAX_CLUSTERS
 from aae.results import Column, Detail, TableLayout
 from benchmarks.learning_curves import plot_learning_curves
 from benchmarks.specs import grid
@@ -83,9 +84,10 @@ def plot_curves(args, specs, columns) -> None:
 
 
 def cluster_count(text: str) -> int:
+    """--clusters K, checked before any model (a K-wide head and discriminator) is built."""
     value = positive_int(text)
-    if value < 2:
-        raise argparse.ArgumentTypeError(f"expected a number of clusters of 2 or more, got {value}")
+    if not 2 <= value <= MAX_CLUSTERS:
+        raise argparse.ArgumentTypeError(f"expected a number of clusters from 2 to {MAX_CLUSTERS}, got {value}")
     return value
 
 

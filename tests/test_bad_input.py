@@ -10,6 +10,7 @@ from tests.conftest import run_cli
 
 T1, T2, FIGS, FIG7 = "benchmarks.table1", "benchmarks.table2", "benchmarks.figures", "benchmarks.figure7"
 DR = "benchmarks.dimreduction"
+T3 = "benchmarks.table3"
 
 # (id, command, arguments after the common ones, what the one line must say)
 CASES = [
@@ -31,6 +32,9 @@ CASES = [
     ("sigma-grid-empty", T1, ["--sigma-grid=-1:0:0"], "it needs N >= 1"),
     ("sigma-grid-word", T1, ["--sigma-grid=abc"], "use LOW:HIGH:N"),
     ("sigma-grid-fraction", T1, ["--sigma-grid=-1:0:2.5"], "use LOW:HIGH:N"),
+    ("sigma-grid-huge", T1, ["--sigma-grid=-1:0:100000000"], "at most 200 sigmas"),
+    ("clusters-huge", T3, ["--clusters", "1000000000"], "expected a number of clusters from 2 to 1000"),
+    ("set-clusters-huge", T3, ["--set", "n_clusters=1000000000"], "n_clusters=1000000000: at most 1000"),
     # names
     ("unknown-model", T2, ["--models", "gan9000"], "unknown model 'gan9000'"),
     ("model-without-row", T2, ["--models", "supervised_aae"], "model 'supervised_aae' has no row in table2"),
@@ -42,6 +46,12 @@ CASES = [
     ("synthetic-with-others", T2, ["--datasets", "synthetic", "mnist"], "give it alone"),
     ("missing-data-asked-for", T1, ["--datasets", "tfd"], "needs data: TFD_48x48.mat"),
     ("unknown-slurm-profile", T2, ["--executor", "slurm", "--slurm-profile", "nope"], "unknown slurm profile 'nope'"),
+    ("slurm-profile-as-path", T2, ["--executor", "slurm", "--slurm-profile", "../../tmp/theirs"],
+     "--slurm-profile takes a name from"),
+    ("slurm-profile-and-file", T2, ["--executor", "slurm", "--slurm-profile", "example-cpu", "--slurm-profile-file",
+                                    "mine.json"], "not both"),
+    ("slurm-profile-file-missing", T2, ["--executor", "slurm", "--slurm-profile-file", "/nonexistent/mine.json"],
+     "slurm profile /nonexistent/mine.json cannot be read"),
     # --set: syntax and types
     ("set-no-equals", T2, ["--set", "epochs"], "bad override 'epochs'"),
     ("set-no-key", T2, ["--set", "=3"], "bad override '=3'"),
@@ -113,8 +123,10 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, command, extr
 
 
 @pytest.mark.parametrize("content, message", [("{not json", "is not valid JSON"),
-                                              ('["a list"]', "must hold a JSON object")],
-                         ids=["profile-not-json", "profile-not-an-object"])
+                                              ('["a list"]', "must hold a JSON object"),
+                                              ('{"slurm_partitionn": "cpu"}', "'slurm_partitionn' is not a submitit parameter"),
+                                              ('{"timeout_min": "60"}', "timeout_min must be int, not '60'")],
+                         ids=["profile-not-json", "profile-not-an-object", "profile-unknown-key", "profile-wrong-type"])
 def test_a_damaged_slurm_profile_is_one_line(tmp_path, monkeypatch, content, message):
     import aae.slurm
 
@@ -124,6 +136,39 @@ def test_a_damaged_slurm_profile_is_one_line(tmp_path, monkeypatch, content, mes
     ran = run_cli(T2, *common(tmp_path, T2), "--executor", "slurm", "--slurm-profile", "mine")
     lines = ran.stderr.strip().splitlines()
     assert ran.returncode == 2 and len(lines) == 1 and message in lines[0] and "mine.json" in lines[0], lines
+    # the same file named explicitly is read the same way, and refused the same way
+    ran = run_cli(T2, *common(tmp_path, T2), "--executor", "slurm", "--slurm-profile-file",
+                  str(tmp_path / "profiles" / "mine.json"))
+    lines = ran.stderr.strip().splitlines()
+    assert ran.returncode == 2 and len(lines) == 1 and message in lines[0], lines
+
+
+def fake_slurm(folder, sinfo: str):
+    """sbatch and sinfo stand-ins: sinfo prints this to stderr and fails (no slurmctld answers)."""
+    folder.mkdir()
+    for name, body in (("sbatch", "exit 0"), ("sinfo", f"echo '{sinfo}' >&2; exit 1")):
+        (folder / name).write_text(f"#!/bin/sh\n{body}\n")
+        (folder / name).chmod(0o755)
+    return folder
+
+
+@pytest.mark.parametrize("cluster", ["no-sbatch", "sinfo-fails"])
+def test_slurm_without_a_cluster_is_one_line_before_any_data_loads(tmp_path, monkeypatch, cluster):
+    if cluster == "no-sbatch":
+        (tmp_path / "empty").mkdir()
+        monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+        message = "sbatch is not on PATH"
+    else:
+        monkeypatch.setenv("PATH", str(fake_slurm(tmp_path / "bin", "Unable to contact slurm controller")))
+        message = "the cluster does not answer (sinfo: Unable to contact slurm controller)"
+    monkeypatch.delenv("AAE_SUBMITIT_CLUSTER", raising=False)
+    import aae.cli
+
+    monkeypatch.setattr(aae.cli, "load_dataset", lambda *a, **k: pytest.fail("data loaded before the check"))
+    ran = run_cli(T2, *common(tmp_path, T2), "--executor", "slurm", "--datasets", "mnist")
+    lines = ran.stderr.strip().splitlines()
+    assert ran.returncode == 2 and len(lines) == 1 and message in lines[0], lines
+    assert not (tmp_path / "runs").exists()
 
 
 def test_a_cache_file_of_the_wrong_size_is_refused(tmp_path, monkeypatch):

@@ -318,7 +318,7 @@ def test_a_failing_evaluation_fails_its_own_columns_only_and_is_tried_again(tmp_
     args = smoke_args(tmp_path, "--seeds", "1", "--models", "vae", "--samples", "100")
     ran = run_cli("benchmarks.table1", *args)
     assert ran.returncode == 0, ran.stderr
-    assert "evaluation fid@200 failed: RuntimeError: feature network broke" in ran.stderr
+    assert "failed: EvaluationFailed: evaluation fid@200: RuntimeError: feature network broke" in ran.stderr
     cells = {line.split("|")[2].strip(): line.split("|")[3].strip()
              for line in (tmp_path / "results" / "table1.md").read_text().splitlines() if line.startswith("| VAE")}
     assert cells["synthetic FID ↓ (200)"] == "1 failed: evaluation: RuntimeError: feature network broke"

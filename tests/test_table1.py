@@ -151,3 +151,14 @@ def test_the_reconstruction_ceiling_of_a_perfect_autoencoder_is_the_training_ima
     sanity = evaluate("parzen@300", row, ctx)
     assert ceiling == {f"recon_{k}": v for k, v in sanity.items()}
     assert set(ceiling) == {"recon_parzen@300_ll", "recon_parzen@300_se", "recon_parzen@300_sigma"}
+
+
+def test_a_sample_count_given_twice_is_one_column_and_one_evaluation():
+    import argparse
+
+    from benchmarks.table1 import LAYOUT, columns_for
+
+    args = argparse.Namespace(samples=[100, 100, 200, 100], budget="smoke", parzen_valid=1000,
+                              sigma_grid="-1:0:10", datasets=["synthetic"], data_dir=None)
+    parzen = [c for c in columns_for(args, LAYOUT.columns) if c.evaluation.startswith("parzen@")]
+    assert [c.evaluation for c in parzen if c.dataset == "mnist"] == ["parzen@100", "parzen@200"]

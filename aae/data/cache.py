@@ -20,10 +20,11 @@ def _corrupt(path: Path, why: str) -> UserError:
     return UserError(f"cache file {path} is corrupt ({why}); delete it to fetch the data again")
 
 
-def read(path: Path, n_classes: int, known: tuple[str, ...] = ()) -> dict[str, np.ndarray]:
-    """The six split arrays of the cache at `path`, checked: uint8 images, integer labels in
-    [0, n_classes), and content whose fingerprint is the one written with it. A cache written
-    before fingerprints were stored must be one of the `known` contents (MNIST's paper split)."""
+def read(path: Path, n_classes: int, sizes: dict[str, tuple[int, int]], known: tuple[str, ...] = ()) -> dict[str, np.ndarray]:
+    """The six split arrays of the cache at `path`, checked: uint8 images of the split's (rows,
+    dimensions), integer labels in [0, n_classes), and content whose fingerprint is the one written
+    with it. A cache written before fingerprints were stored must be one of the `known` contents
+    (MNIST's paper split)."""
     try:
         with np.load(path, allow_pickle=False) as z:
             arrays = {k: z[k] for k in SPLIT_KEYS}
@@ -32,6 +33,12 @@ def read(path: Path, n_classes: int, known: tuple[str, ...] = ()) -> dict[str, n
         raise _corrupt(path, type(e).__name__) from e
     if any(arrays[k].dtype != np.uint8 for k in ("x_train", "x_valid", "x_test")):
         raise _corrupt(path, "images are not uint8")
+    wrong = {s: len(arrays[f"x_{s}"]) for s, shape in sizes.items()
+             if arrays[f"x_{s}"].shape != shape or arrays[f"y_{s}"].shape != shape[:1]}
+    if wrong:  # a valid file of the wrong data: never train on it silently
+        raise UserError(f"cache file {path} holds {', '.join(f'{n} {s}' for s, n in wrong.items())} images, not "
+                        f"the split expected ({', '.join(f'{n} {s}' for s, (n, _) in sizes.items())}); "
+                        "delete it to fetch the data again")
     for split in ("train", "valid", "test"):
         y = arrays[f"y_{split}"]
         if y.dtype.kind not in "iu" or (len(y) and (y.min() < 0 or y.max() >= n_classes)):

@@ -40,6 +40,9 @@ EXP_FLOOR = -87.0
 SIGMA_GRID = "-1:0:10"  # log10 of the first and last sigma, and how many: logspace(-1, 0, 10) (docs/PAPER.md)
 
 
+MAX_SIGMAS = 200
+
+
 def sigma_grid(grid: str) -> tuple[float, ...]:
     """"-1:0:10" -> logspace(-1, 0, 10)."""
     try:
@@ -50,6 +53,8 @@ def sigma_grid(grid: str) -> tuple[float, ...]:
                         "like -1:0:10") from None
     if n < 1 or not all(math.isfinite(v) and abs(v) < 30 for v in (low, high)):
         raise UserError(f"bad sigma grid {grid!r}: it needs N >= 1 and finite LOW, HIGH (log10 of sigma)")
+    if n > MAX_SIGMAS:  # every sigma is a pass over samples x images: refused before anything is allocated
+        raise UserError(f"bad sigma grid {grid!r}: at most {MAX_SIGMAS} sigmas (the paper's protocol uses 20)")
     return tuple(float(s) for s in np.logspace(low, high, n))
 
 

@@ -39,6 +39,11 @@ def head_penalty(heads: torch.Tensor, eta: float) -> torch.Tensor:
     return F.relu(eta - torch.pdist(heads)).sum()
 
 
+# the most categories y may have: each cluster is labelled by one validation image, and a K-wide head and
+# discriminator input are allocated before the first step (a typo such as 10**9 is refused, not allocated)
+MAX_CLUSTERS = 1000
+
+
 @dataclass(frozen=True)
 class SemiSupervisedAAEConfig:
     hidden: tuple[int, ...] = (1000, 1000)  # encoder and decoder (u)
@@ -80,6 +85,8 @@ class SemiSupervisedAAEConfig:
     dataset_recipes: ClassVar[dict] = {"svhn": ("z_dim=20", "batch_norm=true", "standardize=true")}
 
     def problems(self) -> list[str]:
+        if self.n_clusters > MAX_CLUSTERS:
+            return [f"n_clusters={self.n_clusters}: at most {MAX_CLUSTERS} (each cluster is labelled by a validation image)"]
         return ["n_clusters=1: a clustering needs at least 2 clusters (0 = one per class, with labels)"] \
             if self.n_clusters == 1 else []
 
@@ -289,7 +296,7 @@ class ClusteringAAEConfig(SemiSupervisedAAEConfig):
 
     def problems(self) -> list[str]:
         return ["n_clusters must be at least 2 (with n_clusters=0 the model is the semi-supervised ssaae)"] \
-            if self.n_clusters < 2 else []
+            if self.n_clusters < 2 else super().problems()
 
     @classmethod
     def for_budget(cls, budget: str) -> "ClusteringAAEConfig":
