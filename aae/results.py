@@ -30,6 +30,14 @@ class Detail:
     label: str
     metric: str
     values: bool = False  # True: list the distinct values over seeds; False: their mean
+    final: bool = False  # read from the run's last metric-log line (a curve's value), not its record
+
+
+# how well an AAE's codes matched their priors at the end of training (aae/eval/matching.py), shown
+# beside the AAE rows' cells; other rows, and runs made before the curve existed, have none
+USAGE_ENTROPY = Detail("usage H", "match_y_entropy", final=True)
+CODE_ENERGY = Detail("code energy", "match_z_energy", final=True)
+STYLE_WIDTH = Detail("style std/prior", "match_z_std_ratio", final=True)
 
 
 @dataclass(frozen=True)
@@ -103,7 +111,9 @@ def load_rows(specs: list[JobSpec], runs_root: Path, columns: tuple[Column, ...]
                 row["eval_seconds"] = record.get("eval_seconds", {}) if i == 0 else {}  # absent in older records
                 if key in record["metrics"]:
                     row["value"] = record["metrics"][key]
-                    row["details"] = {d.metric: record["metrics"].get(d.metric) for d in col.details}
+                    final = run.history()[-1:] if any(d.final for d in col.details) else []
+                    row["details"] = {d.metric: (final[0] if final else {}).get(d.metric) if d.final
+                                      else record["metrics"].get(d.metric) for d in col.details}
                 elif eval_errors:  # a later evaluation failed: say why, not just "not finished"
                     row["state"] = "failed"
                     row["reason"] = "evaluation: " + list(eval_errors.values())[-1]

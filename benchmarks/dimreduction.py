@@ -28,10 +28,11 @@ from sklearn.decomposition import PCA  # noqa: E402
 from aae import io  # noqa: E402
 from aae.cli import Benchmark, benchmark_main  # noqa: E402
 from aae.eval import EVALUATIONS  # noqa: E402
-from aae.results import Column, Detail, TableLayout  # noqa: E402
+from aae.results import STYLE_WIDTH, USAGE_ENTROPY, Column, Detail, TableLayout  # noqa: E402
 from aae.runs import RunDir  # noqa: E402
 from aae.train import load_trained  # noqa: E402
 from benchmarks.learning_curves import plot_learning_curves  # noqa: E402
+from benchmarks.matching_figure import plot_matching  # noqa: E402
 from benchmarks.figure_numbers import write_figure_numbers  # noqa: E402
 from benchmarks.specs import grid  # noqa: E402
 
@@ -45,15 +46,15 @@ UNSUPERVISED_RECIPE = ["input_noise=0", "input_dropout=0.2", "encoder_batch_norm
 N_POINTS = 10_000  # test images per scatter plot (all of MNIST's test set)
 
 COLUMNS = (
-    Column("mnist", "1000", "MNIST (1000)"),
-    Column("mnist", "100", "MNIST (100)"),
+    Column("mnist", "1000", "MNIST (1000)", details=(STYLE_WIDTH,)),
+    Column("mnist", "100", "MNIST (100)", details=(STYLE_WIDTH,)),
     Column("mnist", "none", f"MNIST (Unsupervised, {UNSUPERVISED_CLUSTERS} clusters)", metric="cluster_error",
-           details=(Detail("NMI", "nmi"), Detail("empty", "empty_clusters"))),
+           details=(Detail("NMI", "nmi"), Detail("empty", "empty_clusters"), USAGE_ENTROPY, STYLE_WIDTH)),
 )
 SYNTHETIC_COLUMNS = (
-    Column("synthetic", "100", "synthetic (100)"),
+    Column("synthetic", "100", "synthetic (100)", details=(STYLE_WIDTH,)),
     Column("synthetic", "none", "synthetic (Unsupervised)", metric="cluster_error",
-           details=(Detail("NMI", "nmi"), Detail("empty", "empty_clusters"))),
+           details=(Detail("NMI", "nmi"), Detail("empty", "empty_clusters"), USAGE_ENTROPY, STYLE_WIDTH)),
 )
 
 PAPER = {
@@ -121,6 +122,7 @@ def plot_curves(args, specs, columns) -> None:
                                           "error (%)",
                          titles=ROWS, name="curves_dimreduction",
                          title="Section 7: validation error after every epoch", log_scale=True)
+    plot_matching(args, specs, columns, titles=ROWS, name="dimreduction", title="Section 7")
 
 
 def after_table(args, specs, columns) -> None:

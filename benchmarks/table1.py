@@ -22,8 +22,9 @@ from aae.data.mnist import SPLIT_SIZES as MNIST_SPLITS
 from aae.errors import DataMissing, UserError
 from aae.eval import PARZEN_VALID, SIGMA_GRID, parse, parzen_keys, parzen_name, sigma_grid
 from aae.registry import get_model
-from aae.results import Column, Detail, TableLayout, load_rows
+from aae.results import CODE_ENERGY, Column, Detail, TableLayout, load_rows
 from benchmarks.learning_curves import plot_learning_curves
+from benchmarks.matching_figure import plot_matching
 from benchmarks.specs import grid
 
 CURVE = "parzen_valid"  # after every epoch: 1,000 samples on 1,000 validation images (never the test set)
@@ -39,7 +40,7 @@ def samples_label(n: int) -> str:
 def parzen_column(dataset: str, samples: int, valid: int = PARZEN_VALID, grid: str = SIGMA_GRID) -> Column:
     ll, se, sigma = parzen_keys(samples, valid, grid)
     return Column(dataset, "all", f"{DATASET_TITLES[dataset]} ({samples_label(samples)})", metric=ll,
-                  details=(Detail("σ", sigma, values=True), Detail("se", se)),
+                  details=(Detail("σ", sigma, values=True), Detail("se", se), CODE_ENERGY),
                   evaluation=parzen_name(samples, valid, grid))
 
 
@@ -150,6 +151,7 @@ def plot_curves(args, specs, columns) -> None:
                          titles=LAYOUT.measured, name="curves_table1",
                          title="Table 1: Parzen log-likelihood of validation images 500-999 after every epoch "
                                "(1,000 samples; sigma on validation images 0-499)")
+    plot_matching(args, specs, columns, titles=LAYOUT.measured, name="table1", title="Table 1")
 
 
 def add_arguments(parser) -> None:

@@ -20,14 +20,16 @@ import sys
 
 from aae.cli import Benchmark, OneLineParser, benchmark_main, positive_int
 from aae.models.semisupervised import MAX_CLUSTERS
-from aae.results import Column, Detail, TableLayout
+from aae.results import USAGE_ENTROPY, Column, Detail, TableLayout
 from benchmarks.learning_curves import plot_learning_curves
+from benchmarks.matching_figure import plot_matching
 from benchmarks.specs import grid
 
 PAPER_CLUSTERS = (16, 30)
 EXTRA_CLUSTERS = (10,)  # not in the paper: the K at which matched accuracy is defined
 
-DETAILS = (Detail("NMI", "nmi"), Detail("matched acc. %", "matched_accuracy"), Detail("empty", "empty_clusters"))
+DETAILS = (Detail("NMI", "nmi"), Detail("matched acc. %", "matched_accuracy"), Detail("empty", "empty_clusters"),
+           USAGE_ENTROPY)
 COLUMNS = (Column("mnist", "none", "MNIST (Unsupervised)", details=DETAILS),)
 SYNTHETIC_COLUMNS = (Column("synthetic", "none", "synthetic (Unsupervised)", details=DETAILS),)
 
@@ -81,6 +83,7 @@ def plot_curves(args, specs, columns) -> None:
     plot_learning_curves(args, specs, columns, key="valid_cluster_error", ylabel="validation clustering error (%)",
                          titles=measured, name="curves_table3",
                          title="Table 3: clustering error within the validation images after every epoch")
+    plot_matching(args, specs, columns, titles=measured, name="table3", title="Table 3")
 
 
 def cluster_count(text: str) -> int:

@@ -49,6 +49,13 @@ def test_table3_end_to_end_on_synthetic_data_then_figure9(tmp_path):
                  for p in (tmp_path / "runs").glob("*/metrics.jsonl")]
     assert len(histories) == 2 and all(0 <= row["valid_cluster_error"] <= 100 for h in histories for row in h)
     assert (tmp_path / "results" / "figures" / "curves_table3.png").exists()
+    # the match of q(y) to its uniform prior: drawn per epoch, printed, and beside each cell
+    assert (tmp_path / "results" / "figures" / "matching_table3.png").exists()
+    assert all(0 <= row["match_y_entropy"] <= 1 and row["match_y_empty"] >= 0 for h in histories for row in h)
+    assert "matching, synthetic (Unsupervised), Adversarial Autoencoder (16 clusters): final match_y_entropy" in ran.stderr
+    finals = {h[-1]["match_y_entropy"] for h in histories}
+    cells = [line for line in table.splitlines() if line.startswith("| Adversarial Autoencoder (1")]
+    assert all(f"usage H {v:.2f}" in "".join(cells) for v in finals), cells
 
     drawn = run_cli("benchmarks.figures", "--budget", "smoke", "--dataset", "synthetic", "--figures", "9",
                     "--runs-dir", str(tmp_path / "runs"), "--results-dir", str(tmp_path / "results"))
