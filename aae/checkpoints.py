@@ -3,11 +3,12 @@ written: torch.load checks no checksum, so bytes changed on disk (a bad sector, 
 400 KB of zeros inside a tensor) would otherwise load and train on without a word.
 
     checkpoint.pt          models, optimizers, epoch, RNG states, history (aae/train.py)
-    checkpoint.pt.sha256   {"sha256": [this checkpoint's digest, the one it replaced]}
+    checkpoint.pt.sha256   {"sha256": [this checkpoint's digest, then the previous save's two]}
 
-The digest file is replaced *before* the checkpoint and names both digests, so a kill between the
-two renames leaves a pair that still agrees (the old checkpoint is the second digest). A checkpoint
-without a digest file was written before digests existed and is loaded as it is.
+The digest file is replaced *before* the checkpoint and still names the digests it replaces, so a
+kill between the two renames leaves a pair that agrees (the old checkpoint is among the earlier
+digests), even after a second such kill. A checkpoint without a digest file was written before
+digests existed and is loaded as it is.
 """
 from __future__ import annotations
 
@@ -48,12 +49,12 @@ def save(path: Path, checkpoint: dict) -> None:
     buffer = _io.BytesIO()
     torch.save(checkpoint, buffer)
     data = buffer.getbuffer()
-    new = hashlib.sha256(data).hexdigest()
-    try:
-        previous = [hashlib.sha256(path.read_bytes()).hexdigest()] if path.exists() else []
-    except OSError:
+    try:  # the checkpoint on disk is one of the last save's two digests (or, before digests, hashed once)
+        previous = _digests(path)[:2] if digest_path(path).exists() else \
+            [hashlib.sha256(path.read_bytes()).hexdigest()] if path.exists() else []
+    except (OSError, DamagedRunFile):
         previous = []
-    io.write_json(digest_path(path), {"sha256": [new, *previous]})
+    io.write_json(digest_path(path), {"sha256": [hashlib.sha256(data).hexdigest(), *previous]})
     io.write_bytes(path, data)
 
 
