@@ -217,7 +217,6 @@ def render(layout: TableLayout, summary: pd.DataFrame, header: dict[str, str],
     configs: model -> a one-line description of the settings its runs used.
     """
     index = {tuple(r[k] for k in KEYS): r for _, r in summary.iterrows()}
-    with_details = any(c.details for c in layout.columns)
     measured = []
     for model, paper_row in {**layout.measured, **layout.extra}.items():
         for col in layout.columns:
@@ -236,7 +235,10 @@ def render(layout: TableLayout, summary: pd.DataFrame, header: dict[str, str],
                 ref = paper_mean(paper)
                 gap = f"{s['mean'] - ref:+.2f}" if s.n and ref is not None else "-"
                 row = [paper_row, col.title, _ours(s), s.n, s.failed, _details(col, s), paper, gap]
-            measured.append(row if with_details else row[:5] + row[6:])
+            measured.append(row)
+    # the Details column only where a cell has one (runs made before a detail existed leave it out)
+    with_details = any(row[5] != "-" for row in measured)
+    measured = [row if with_details else row[:5] + row[6:] for row in measured]
 
     wall = summary.wall_time_s.sum() if len(summary) else 0.0
     n_runs = int(summary.runs.sum()) if len(summary) else 0

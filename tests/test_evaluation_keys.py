@@ -22,9 +22,12 @@ def test_every_column_reads_a_key_its_runs_evaluations_return(module):
                                  overrides=[])
         for col in columns:
             returned = {k for s in specs if col.reads(s) for name in s.evals for k in metric_keys(name)}
+            curves = {k for s in specs if col.reads(s) for name in s.curve for k in metric_keys(name)}
             assert returned, f"{module}: no run feeds {col.title}"
-            for key in (col.metric or bench.layout.metric, *(d.metric for d in col.details)):
+            for key in (col.metric or bench.layout.metric, *(d.metric for d in col.details if not d.final)):
                 assert key in returned, f"{module}: {col.title} reads {key}, which no evaluation of its runs returns"
+            for key in (d.metric for d in col.details if d.final):  # read from the metric log's last line
+                assert key in curves, f"{module}: {col.title} reads {key}, which no curve of its runs records"
 
 
 def test_arguments_are_converted_to_their_types_and_defaults_filled_in():

@@ -221,8 +221,8 @@ def test_a_kill_between_the_digest_and_the_checkpoint_still_resumes(root, monkey
 
 
 # Figure 7 trains its own run (7 s a case): in CI the planted pickle, the case that matters most;
-# every kind goes through the same load_checkpoint, which the later-evaluation test below tries
-# with all five
+# every kind goes through the same checkpoints.load, which the unfinished-run test above tries with
+# all six
 @pytest.mark.parametrize("kind", [k if k == "planted" else pytest.param(k, marks=pytest.mark.slow)
                                   for k in CHECKPOINT_DAMAGES])
 def test_a_damaged_checkpoint_of_a_finished_run_fails_its_figure_in_one_line(tmp_path, kind):
@@ -239,7 +239,10 @@ def test_a_damaged_checkpoint_of_a_finished_run_fails_its_figure_in_one_line(tmp
     assert not marker.exists()
 
 
-@pytest.mark.parametrize("kind", CHECKPOINT_DAMAGES)
+# every kind goes through the same checkpoints.load (the unfinished-run test above tries all six in
+# CI): here the two planted ones, the others with -m slow
+@pytest.mark.parametrize("kind", [k if k.startswith("planted") else pytest.param(k, marks=pytest.mark.slow)
+                                  for k in CHECKPOINT_DAMAGES])
 def test_a_later_evaluation_of_a_damaged_checkpoint_keeps_its_cause(tmp_path, kind):
     base = ["--seeds", "1", "--models", "vae"]
     first = run_cli("benchmarks.table1", *smoke_args(tmp_path, *base, "--samples", "100"))

@@ -94,6 +94,9 @@ def checkpoint_epoch(run):
         return 0
 
 
+# 33 s of a real cluster; in CI the same logic runs on fake jobs
+# (test_slurm_wait.py: test_a_job_that_ended_without_a_record_is_marked_failed_with_its_error)
+@pytest.mark.slow
 def test_a_cancelled_job_is_shown_failed(tmp_path, monkeypatch):
     monkeypatch.setattr(aae_slurm, "ENDED_RECHECK_S", 2.0)  # the real 10 s only slows the test
     [spec] = long_spec(100_000)
