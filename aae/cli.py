@@ -430,7 +430,8 @@ def _estimate(args, specs: list[JobSpec]) -> str:
 
 
 def _slurm_options(args) -> dict:
-    return {"profile": args.slurm_profile, "profile_file": args.slurm_profile_file, "slurm_partition": args.slurm_partition, "timeout_min": args.timeout_min,
+    return {"profile": args.slurm_profile, "profile_file": args.slurm_profile_file,
+            "slurm_partition": args.slurm_partition, "timeout_min": args.timeout_min,
             "gpus_per_node": args.gpus_per_node, "cpus_per_task": args.cpus_per_task, "mem_gb": args.mem_gb,
             "array_parallelism": args.array_parallelism, "wait": not args.no_wait,
             "cluster": os.environ.get("AAE_SUBMITIT_CLUSTER")}

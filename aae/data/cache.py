@@ -12,7 +12,6 @@ from aae import io
 from aae.data.dataset import SPLIT_ARRAYS, fingerprint_of
 from aae.errors import UserError
 
-SPLIT_KEYS = SPLIT_ARRAYS
 FINGERPRINT = "fingerprint"  # the npz member holding fingerprint_of(the six arrays)
 
 
@@ -27,7 +26,7 @@ def read(path: Path, n_classes: int, sizes: dict[str, tuple[int, int]], known: t
     (MNIST's paper split)."""
     try:
         with np.load(path, allow_pickle=False) as z:
-            arrays = {k: z[k] for k in SPLIT_KEYS}
+            arrays = {k: z[k] for k in SPLIT_ARRAYS}
             stored = str(z[FINGERPRINT]) if FINGERPRINT in z.files else None
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as e:
         raise _corrupt(path, type(e).__name__) from e
@@ -52,5 +51,5 @@ def read(path: Path, n_classes: int, sizes: dict[str, tuple[int, int]], known: t
 
 
 def write(path: Path, arrays: dict[str, np.ndarray]) -> None:
-    selected = {k: arrays[k] for k in SPLIT_KEYS}
+    selected = {k: arrays[k] for k in SPLIT_ARRAYS}
     io.numpy_savez(path, **selected, **{FINGERPRINT: np.array(fingerprint_of(selected))})
