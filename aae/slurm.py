@@ -124,8 +124,8 @@ class JobTask(submitit.helpers.Checkpointable):
 
 def job_parameters(options: dict) -> dict:
     """submitit's parameters for a job: the profile's, each overridden by its command-line flag."""
-    return {**load_profile(options.get("profile"), options.get("profile_file")), **{FLAG_TO_PARAM[k]: v for k, v in options.items()
-                                                       if k in FLAG_TO_PARAM and v is not None}}
+    flags = {FLAG_TO_PARAM[k]: v for k, v in options.items() if k in FLAG_TO_PARAM and v is not None}
+    return {**load_profile(options.get("profile"), options.get("profile_file")), **flags}
 
 
 def submit(specs: list[JobSpec], runs_root: Path, data_dir, options: dict) -> list:
