@@ -22,15 +22,15 @@ def gaussian_prior(n, generator):
     return torch.randn(n, 2, generator=generator)
 
 
-def radius_judge(z):
+def radius_judge(z, generator):
     """A fixed 'discriminator' that calls a point real when it lies inside radius 3."""
     return 3.0 - z.norm(dim=1)
 
 
 def test_prior_samples_against_the_prior_score_as_matched():
     g = torch.Generator().manual_seed(0)
-    y = MatchedCode("y", categorical_prior(5000, g), categorical_prior, lambda v: v[:, 0] - 0.5, categorical=True)
-    z = MatchedCode("z", gaussian_prior(5000, g), gaussian_prior, lambda v: v[:, 0])
+    y = MatchedCode("y", categorical_prior(5000, g), categorical_prior, lambda v, g: v[:, 0] - 0.5, categorical=True)
+    z = MatchedCode("z", gaussian_prior(5000, g), gaussian_prior, lambda v, g: v[:, 0])
     found = code_measures(y, g) | code_measures(z, g)
     assert found["match_y_entropy"] > 0.99 and found["match_y_empty"] == 0 and found["match_y_confidence"] == 1.0
     assert found["match_z_energy"] < 0.05 and found["match_z_std_ratio"] == pytest.approx(1.0, abs=0.05)
@@ -44,7 +44,7 @@ def test_a_collapsed_categorical_code_is_flagged():
     q[:, 3] = 0.8
     entropy, empty = usage(q)
     assert entropy == 0.0 and empty == K - 1
-    found = code_measures(MatchedCode("y", q, categorical_prior, lambda v: v.max(1).values - 0.9, categorical=True),
+    found = code_measures(MatchedCode("y", q, categorical_prior, lambda v, g: v.max(1).values - 0.9, categorical=True),
                           torch.Generator().manual_seed(0))
     assert found["match_y_confidence"] == pytest.approx(0.8)
     assert found["match_y_disc_acc"] == 1.0  # the prior is one-hot, these codes never are

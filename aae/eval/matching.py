@@ -35,15 +35,15 @@ CODE_NAMES = ("z", "y")  # the AAE family's codes: z (a continuous code or style
 @dataclass(frozen=True)
 class MatchedCode:
     """One regularized code of a model: its values for a batch of images, how to draw its prior
-    (n, generator) -> samples on the model's device, the discriminator's logit for a batch of
-    codes (any fixed inputs beside them, such as the unlabelled slot, added inside), and the std of
-    the noise the discriminator's inputs get in training."""
+    (n, generator) -> samples on the model's device, and the discriminator's logit for a batch of
+    codes (codes, generator) -> logits, seeing them as it does in training: the model adds the
+    input noise it trains with (drawn from `generator`) and any fixed inputs beside the codes,
+    such as the unlabelled slot."""
 
     name: str
     codes: torch.Tensor
     prior: Callable[[int, torch.Generator], torch.Tensor]
-    judge: Callable[[torch.Tensor], torch.Tensor]
-    noise: float = 0.0
+    judge: Callable[[torch.Tensor, torch.Generator], torch.Tensor]
     categorical: bool = False
 
 
@@ -70,13 +70,8 @@ def std_ratio(codes: torch.Tensor, prior: torch.Tensor) -> float:
 def discriminator_accuracy(code: MatchedCode, prior: torch.Tensor, generator: torch.Generator) -> float:
     """Balanced accuracy of the discriminator calling prior samples real (logit > 0) and codes
     fake, each with the training noise (drawn from `generator`)."""
-    def noisy(v):
-        if not code.noise:
-            return v
-        return v + code.noise * torch.randn(v.shape, generator=generator).to(v.device)
-
-    real = (code.judge(noisy(prior)) > 0).double().mean()
-    fake = (code.judge(noisy(code.codes)) <= 0).double().mean()
+    real = (code.judge(prior, generator) > 0).double().mean()
+    fake = (code.judge(code.codes, generator) <= 0).double().mean()
     return float((real + fake) / 2)
 
 

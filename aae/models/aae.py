@@ -192,6 +192,6 @@ class AAE(Model):
     @torch.no_grad()
     def matched_codes(self, x: torch.Tensor) -> list[MatchedCode]:
         """z against its prior, judged as an unlabelled code (aae/eval/matching.py)."""
-        d = self.nets["discriminator"]
+        d, noise = self.nets["discriminator"], self.config.disc_noise
         return [MatchedCode("z", self.codes(x), lambda n, g: self.prior(n, device=self.device, generator=g),
-                            lambda z: d(self._with_labels(z, None)), self.config.disc_noise)]
+                            lambda z, g: d(self._with_labels(noisy(z, noise, g), None)))]

@@ -8,12 +8,17 @@ import torch.nn.functional as F
 from torch import nn
 
 
-def noisy(x: torch.Tensor, std: float) -> torch.Tensor:
+def noisy(x: torch.Tensor, std: float, generator: torch.Generator | None = None) -> torch.Tensor:
     """A discriminator's input with Gaussian noise of this std added (none, and no random draw, at 0).
     Reported to stabilise training (docs/PAPER.md (u)): it blurs what tells prior samples from codes
     exactly (a one-hot vector from a softmax output close to one), so the discriminator cannot win
-    the game outright and stop teaching the encoder."""
-    return x + std * torch.randn_like(x) if std else x
+    the game outright and stop teaching the encoder. Training draws from the global RNG; a
+    measurement passes its own (CPU) `generator`."""
+    if not std:
+        return x
+    if generator is None:
+        return x + std * torch.randn_like(x)
+    return x + std * torch.randn(x.shape, generator=generator).to(x.device)
 
 
 def discriminator_loss(d: nn.Module, prior: torch.Tensor, codes: torch.Tensor, noise: float = 0.0) -> torch.Tensor:

@@ -27,7 +27,7 @@ from torch import nn
 
 from aae import priors
 from aae.eval.matching import MatchedCode
-from aae.models.adversarial import discriminator_loss, frozen, generator_loss, step
+from aae.models.adversarial import discriminator_loss, frozen, generator_loss, noisy, step
 from aae.models.base import DataInfo, Model
 from aae.models.networks import OPTIMIZERS, Standardize, init_normal_, make_optimizer, mlp, params_of
 from aae.registry import register_model
@@ -250,11 +250,11 @@ class SemiSupervisedAAE(Model):
         with its own discriminator (aae/eval/matching.py)."""
         self.nets.eval()
         logits, z = self.encode(x, noisy=False)
-        c, k, device = self.config, self.n_classes, self.device
-        return [MatchedCode("y", logits.softmax(1), lambda n, g: priors.categorical(n, k, device, g), self.nets["d_y"],
-                            c.disc_noise, categorical=True),
-                MatchedCode("z", z, lambda n, g: priors.gaussian(n, c.z_dim, c.style_std, device, g), self.nets["d_z"],
-                            c.disc_noise)]
+        c, k, device, d_y, d_z = self.config, self.n_classes, self.device, self.nets["d_y"], self.nets["d_z"]
+        return [MatchedCode("y", logits.softmax(1), lambda n, g: priors.categorical(n, k, device, g),
+                            lambda y, g: d_y(noisy(y, c.disc_noise, g)), categorical=True),
+                MatchedCode("z", z, lambda n, g: priors.gaussian(n, c.z_dim, c.style_std, device, g),
+                            lambda z, g: d_z(noisy(z, c.disc_noise, g)))]
 
     @torch.no_grad()
     def head_distances(self) -> torch.Tensor:

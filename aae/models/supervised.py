@@ -14,7 +14,7 @@ from torch import nn
 
 from aae import priors
 from aae.eval.matching import MatchedCode
-from aae.models.adversarial import discriminator_loss, frozen, generator_loss, step
+from aae.models.adversarial import discriminator_loss, frozen, generator_loss, noisy, step
 from aae.models.base import DataInfo, Model
 from aae.models.networks import OPTIMIZERS, autoencoder_optimizers, init_normal_, mlp
 from aae.registry import register_model
@@ -100,9 +100,9 @@ class SupervisedAAE(Model):
     def matched_codes(self, x: torch.Tensor) -> list[MatchedCode]:
         """The style z against its Gaussian prior (aae/eval/matching.py)."""
         self.nets.eval()
-        c = self.config
+        c, d = self.config, self.nets["d_z"]
         return [MatchedCode("z", self.nets["encoder"](x), lambda n, g: priors.gaussian(n, c.z_dim, c.prior_std, self.device, g),
-                            self.nets["d_z"], c.disc_noise)]
+                            lambda z, g: d(noisy(z, c.disc_noise, g)))]
 
     @torch.no_grad()
     def style_grid(self, n_styles: int, generator: torch.Generator) -> torch.Tensor:
