@@ -111,10 +111,7 @@ def _load_final(spec: JobSpec, run: RunDir, data, device):
         raise UserError(f"{spec.describe()} was restored from {restored_from} without its weights; "
                         f"delete {run.path} to train it again")
     model, _ = build_model(spec, data, device)
-    try:
-        model.load_state_dict(checkpoints.load(run.checkpoint, device)["model"])
-    except (KeyError, RuntimeError, ValueError) as e:  # the right file format, the wrong weights
-        raise damaged(run.checkpoint, f"does not fit {spec.model} ({type(e).__name__})") from None
+    _load_weights(model, checkpoints.load(run.checkpoint, device)["model"], run.checkpoint, spec.model)
     model.set_training_images(data.floats("train", device))  # as in training (the sanity rows' centres need them)
     return model
 
@@ -231,18 +228,22 @@ def run_job(spec: JobSpec, runs_root: Path, data_dir=None, progress: bool = True
             raise
 
 
-def _fit_problem(ckpt: dict, model, epochs: int) -> str | None:
-    """Why a checkpoint that loaded cannot be this run's (None when it can): another model's
-    weights, or an epoch this config never reaches."""
+def _load_weights(model, state: dict, path: Path, name: str) -> None:
+    """A checkpoint's weights into `model`; a DamagedRunFile naming `path` when they are another
+    model's (the right file format, the wrong weights: the model may then be half filled)."""
+    try:
+        model.load_state_dict(state)
+    except (KeyError, RuntimeError, ValueError, TypeError) as e:
+        raise damaged(path, f"its weights do not fit {name} ({type(e).__name__})") from None
+
+
+def _epoch_problem(ckpt: dict, epochs: int) -> str | None:
+    """Why a checkpoint's epoch and history cannot be this run's (None when they can)."""
     epoch, history = ckpt["epoch"], ckpt["history"]
     if isinstance(epoch, bool) or not isinstance(epoch, int) or not 1 <= epoch <= epochs:
         return f"its epoch {epoch!r} is not one of this run's 1-{epochs}"
     if not isinstance(history, list) or len(history) != epoch:
         return f"its history does not hold one line per epoch up to {epoch}"
-    try:
-        model.load_state_dict(ckpt["model"])
-    except (KeyError, RuntimeError, ValueError, TypeError) as e:  # the right file format, the wrong weights
-        return f"its weights do not fit this model ({type(e).__name__})"
     return None
 
 
@@ -254,9 +255,10 @@ def _resume_point(spec: JobSpec, run: RunDir, model, device, data_fingerprint: s
         return None
     try:
         ckpt = checkpoints.load(run.checkpoint, device)
-        problem = _fit_problem(ckpt, model, spec.config.epochs)
+        problem = _epoch_problem(ckpt, spec.config.epochs)
         if problem:
             raise damaged(run.checkpoint, problem)
+        _load_weights(model, ckpt["model"], run.checkpoint, spec.model)
     except DamagedRunFile as e:
         print(f"{e}; {spec.describe()} starts again from epoch 0", file=sys.stderr, flush=True)
         checkpoints.set_aside(run.checkpoint)
