@@ -307,9 +307,10 @@ def _benchmark(args, argv, started, bench: Benchmark, datasets) -> int:
         raise UserError("--estimate times the runs a table would train; give it without --gather-only, "
                         "--from-records or --reuse-records")
     if args.executor == "slurm":  # a typo in the profile, or no cluster, fails now, not after the data fetch
-        job_parameters(_slurm_options(args))
+        options = _slurm_options(args)
+        job_parameters(options)
         if not (args.gather_only or args.from_records or args.estimate):
-            check_cluster(_slurm_options(args))
+            check_cluster(options)
     records_file = args.records_from or records_path(args.results_dir, layout.name)
     stored = StoredRuns(records_file) if args.from_records else None
     committed = _records_meta(stored, records_file, args)

@@ -99,6 +99,9 @@ def load_rows(specs: list[JobSpec], runs_root: Path, columns: tuple[Column, ...]
             status = {"state": "failed", "reason": status["reason"]}
         record = run.read_record() if status["state"] == "done" else None
         eval_errors = run.eval_errors() if record is not None else {}
+        # the metric log's last line, once per run, for details that read a curve's final value
+        wants_final = record is not None and any(d.final for c in columns if c.reads(spec) for d in c.details)
+        final = (run.history() or [{}])[-1] if wants_final else {}
         for i, col in enumerate(c for c in columns if c.reads(spec)):
             key = col.metric or metric
             row = {"model": spec.row, "column": col.title, "trial": spec.trial,
@@ -111,9 +114,8 @@ def load_rows(specs: list[JobSpec], runs_root: Path, columns: tuple[Column, ...]
                 row["eval_seconds"] = record.get("eval_seconds", {}) if i == 0 else {}  # absent in older records
                 if key in record["metrics"]:
                     row["value"] = record["metrics"][key]
-                    final = run.history()[-1:] if any(d.final for d in col.details) else []
-                    row["details"] = {d.metric: (final[0] if final else {}).get(d.metric) if d.final
-                                      else record["metrics"].get(d.metric) for d in col.details}
+                    row["details"] = {d.metric: (final if d.final else record["metrics"]).get(d.metric)
+                                      for d in col.details}
                 elif eval_errors:  # a later evaluation failed: say why, not just "not finished"
                     row["state"] = "failed"
                     row["reason"] = "evaluation: " + list(eval_errors.values())[-1]

@@ -17,8 +17,9 @@ def grid(benchmark: str, *, models: list[str], columns: list[Column], seeds: int
     AAE family (one that has matched_codes) adds "matching", how well its codes fit their priors."""
     specs = []
     for model in models:
-        model_curve = (*curve, "matching") if hasattr(get_model(model).cls, "matched_codes") else curve
-        check_capabilities(model, get_model(model).cls, (*evals, *model_curve))
+        cls = get_model(model).cls
+        model_curve = (*curve, "matching") if hasattr(cls, "matched_codes") else curve
+        check_capabilities(model, cls, (*evals, *model_curve))
         row = f"{model}:{variant}" if variant else model
         for col in columns:
             config = config_for(model, budget, overrides, dataset=col.dataset)
