@@ -3,6 +3,7 @@ per row, read from the runs' metric logs (the scores `JobSpec.curve` records aft
 from __future__ import annotations
 
 import sys
+import textwrap
 
 import matplotlib
 
@@ -14,6 +15,13 @@ from aae import io  # noqa: E402
 from aae.runs import histories  # noqa: E402
 
 PLAIN_NUMBERS = FuncFormatter(lambda v, _: f"{v:g}")  # log-axis ticks as 20, 30, not 2 x 10^1
+TITLE_CHARS_PER_INCH = 14  # at fontsize 9, with a margin
+
+
+def wrapped_title(fig, text: str) -> None:
+    """The figure's title, wrapped to its width: on a one-panel figure a one-line title ran past
+    both edges and was cut."""
+    fig.suptitle(textwrap.fill(text, int(fig.get_figwidth() * TITLE_CHARS_PER_INCH)), fontsize=9)
 
 
 def plot_learning_curves(args, specs, columns, *, key, ylabel, titles: dict, name: str, title: str,
@@ -45,7 +53,7 @@ def plot_learning_curves(args, specs, columns, *, key, ylabel, titles: dict, nam
             ax.yaxis.set_minor_formatter(PLAIN_NUMBERS)
         ax.tick_params(labelsize=7)
         ax.legend(fontsize=7)
-    fig.suptitle(f"{title}, one line per seed (budget {args.budget})", fontsize=9)
+    wrapped_title(fig, f"{title}, one line per seed (budget {args.budget})")
     fig.tight_layout()
     path = args.results_dir / "figures" / f"{name}.png"
     io.save_figure(path, fig)

@@ -12,6 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from aae import io  # noqa: E402
 from aae.runs import histories  # noqa: E402
+from benchmarks.learning_curves import wrapped_title  # noqa: E402
 
 # key -> axis label, in the order the panels are drawn (a measure no run recorded is left out)
 MEASURES = {
@@ -49,11 +50,11 @@ def plot_matching(args, specs, columns, *, titles: dict, name: str, title: str) 
             ax.set_xlabel("epoch", fontsize=8)
             ax.set_ylabel(MEASURES[key], fontsize=8)
             ax.tick_params(labelsize=7)
-            if labelled:
+            if labelled and i == 0:  # one legend per column: the rows below share its colours
                 ax.legend(fontsize=6)
             _print_final(key, col, logs[(key, col)], titles)
-    fig.suptitle(f"{title}: the codes against their priors after every epoch, validation images, one line per "
-                 f"seed (budget {args.budget})", fontsize=9)
+    wrapped_title(fig, f"{title}: the codes against their priors after every epoch, validation images, one line "
+                       f"per seed (budget {args.budget})")
     fig.tight_layout()
     path = args.results_dir / "figures" / f"matching_{name}.png"
     io.save_figure(path, fig)
