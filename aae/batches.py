@@ -10,9 +10,9 @@ import torch
 from aae.seeds import derive_seed
 
 
-def epoch_steps(config, n_train: int) -> int:
-    """Updates per epoch: the config's steps_per_epoch, or 0 = one pass over the training images."""
-    return config.steps_per_epoch or n_train // config.batch_size
+def epoch_steps(training, n_train: int) -> int:
+    """Updates per epoch: the training config's steps_per_epoch, or 0 = one pass over the training images."""
+    return training.steps_per_epoch or n_train // training.batch_size
 
 
 def _stream(pool: np.ndarray, n_batches: int, batch_size: int, seed: int) -> np.ndarray:

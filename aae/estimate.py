@@ -24,6 +24,7 @@ from tabulate import tabulate
 
 from aae.batches import epoch_steps
 from aae.spec import JobSpec
+from aae.training_config import TrainingConfig
 
 WARMUP_UPDATES = 3
 TIMED_UPDATES = 20
@@ -33,10 +34,11 @@ SLURM_EXTRA_MIN = 10  # start-up, data loading, evaluations
 
 @dataclass(frozen=True)
 class Workload:
-    """One thing to time: a model's config on a dataset's shape."""
+    """One thing to time: a model's config and its training config on a dataset's shape."""
 
     model: str
     config: Any
+    training: TrainingConfig
     input_dim: int
     n_classes: int
     n_train: int
@@ -53,8 +55,9 @@ def _time_one(w: Workload, device: str, warmup: int, timed: int, barrier=None) -
 
     torch.manual_seed(0)
     pixels = torch.full((w.input_dim,), 0.5)
-    info = DataInfo(w.input_dim, w.n_classes, w.n_train, min(w.n_train, 1000), pixels * 0.3, pixels * 0.6)
-    bs = w.config.batch_size
+    info = DataInfo(w.input_dim, w.n_classes, w.n_train, min(w.n_train, 1000), pixels * 0.3, pixels * 0.6,
+                    epochs=w.training.epochs, updates_per_epoch=epoch_steps(w.training, w.n_train))
+    bs = w.training.batch_size
     batch = {"x": torch.rand(bs, w.input_dim, device=device), "x_lab": torch.rand(bs, w.input_dim, device=device),
              "y_lab": torch.randint(0, w.n_classes, (bs,), device=device)}
     rates = []
@@ -71,7 +74,7 @@ def _time_one(w: Workload, device: str, warmup: int, timed: int, barrier=None) -
             t0 = time.perf_counter()
             with denormals_flushed(model.flush_denormals):  # as the training loop runs them
                 for _ in range(n):
-                    with precision_context(w.config.precision, device):
+                    with precision_context(w.training.precision, device):
                         model.update(batch)
             if device.startswith("cuda"):
                 torch.cuda.synchronize()
@@ -134,13 +137,13 @@ def plan(specs: list[JobSpec], n_train: Callable[[str], int], input_shape: Calla
     workloads = []
     for (row, dataset), members in groups.items():
         dim, classes = input_shape(dataset)
-        workloads.append(Workload(members[0].model, members[0].config, dim, classes, n_train(dataset)))
+        workloads.append(Workload(members[0].model, members[0].config, members[0].training, dim, classes, n_train(dataset)))
     lines = []
     for ((row, dataset), members), w, rates in zip(groups.items(), workloads, rates_of(workloads)):
         seconds_per_update = sum(share / rate for _, share, rate in rates)
-        steps = epoch_steps(w.config, w.n_train)
-        lines.append(Line(row, dataset, len(members), w.config.epochs, steps, 1 / seconds_per_update,
-                          w.config.epochs * steps * seconds_per_update / 3600))
+        steps = epoch_steps(w.training, w.n_train)
+        lines.append(Line(row, dataset, len(members), w.training.epochs, steps, 1 / seconds_per_update,
+                          w.training.epochs * steps * seconds_per_update / 3600))
     return lines
 
 

@@ -6,7 +6,7 @@ bfloat16 (their 5-seed tables inside float32's seed spread) say "auto": on a CPU
 bfloat16 instructions (AMX-BF16 or AVX512-BF16) bf16 matrix products are 1.3-2.1x faster than
 float32's; on one without them (AVX512F and VNNI only) bf16 is emulated and 3-4x *slower*
 (results/perf.md, docs/ARCHITECTURE.md's "Precision"). "auto" is resolved when the config is
-built (`aae.registry.config_for`), by the command that builds the specs, so a spec and its run id always hold
+built (`benchmarks.recipes.recipe`), by the command that builds the specs, so a spec and its run id always hold
 the precision the run computes in: a run never changes precision, a resume never mixes two,
 and the same command on the other kind of CPU makes other runs rather than continuing these.
 

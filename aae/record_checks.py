@@ -56,8 +56,8 @@ def record_problem(record: Any, run_id: str) -> str | None:
         if not is_number(value):
             return f"metric {key} = {str(value)[:30]!r} is not a finite number"
     epochs = record["epochs"]
-    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs != spec.config.epochs:
-        return f"epochs = {str(epochs)[:30]!r}, its spec trains {spec.config.epochs}"
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs != spec.training.epochs:
+        return f"epochs = {str(epochs)[:30]!r}, its spec trains {spec.training.epochs}"
     for key in ("train_wall_time_s", "eval_wall_time_s"):
         if not is_number(record[key]) or record[key] < 0:
             return f"{key} = {str(record[key])[:30]!r} is not a time"

@@ -191,8 +191,9 @@ def _flat(entry: dict) -> dict:
     if record is None:
         return row
     spec = record["spec"]
-    row |= {k: v for k, v in spec.items() if k not in ("config", "evals", "curve")}
-    row |= {f"config.{k}": _cell(v) for k, v in spec["config"].items()}
+    row |= {k: v for k, v in spec.items() if k not in ("config", "training", "evals", "curve")}
+    # the model's and the training's settings (one flat dict in records written before they were apart)
+    row |= {f"config.{k}": _cell(v) for k, v in {**spec["config"], **spec.get("training", {})}.items()}
     row |= {f"metrics.{k}": v for k, v in record["metrics"].items()}
     row |= {f"provenance.{k}": v for k, v in record.get("provenance", {}).items()}
     row |= {"epochs": record["epochs"], "train_wall_time_s": record["train_wall_time_s"],

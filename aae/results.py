@@ -16,7 +16,6 @@ from typing import Callable
 import pandas as pd
 from tabulate import tabulate
 
-from aae.registry import defining_fields
 from aae.runs import RunDir
 from aae.spec import JobSpec
 
@@ -270,9 +269,9 @@ def render(layout: TableLayout, summary: pd.DataFrame, header: dict[str, str],
     return "\n".join(lines)
 
 
-def describe_config(config) -> str:
-    """Every setting that defines the runs (a late field only where set: registry.defining_fields)."""
-    return ", ".join(f"{k}={v}" for k, v in defining_fields(config).items())
+def describe_config(spec) -> str:
+    """Every setting that defines a spec's run, the model's then the training's (JobSpec.settings)."""
+    return ", ".join(f"{k}={v}" for k, v in spec.settings().items())
 
 
 def describe_configs(models, specs) -> dict[str, str]:
@@ -283,7 +282,7 @@ def describe_configs(models, specs) -> dict[str, str]:
         per_dataset: dict[str, str] = {}
         for s in specs:
             if s.row == m:
-                per_dataset.setdefault(s.dataset, describe_config(s.config))  # a dataset's first column's
+                per_dataset.setdefault(s.dataset, describe_config(s))  # a dataset's first column's
         if len(set(per_dataset.values())) == 1:
             out[m] = next(iter(per_dataset.values()))
         elif per_dataset:

@@ -13,13 +13,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from aae.registry import config_from_dict, defining_fields
+from aae.training_config import TrainingConfig, split
 
 
 @dataclass(frozen=True)
 class JobSpec:
     benchmark: str
     model: str
-    config: Any  # the model's frozen config dataclass
+    config: Any  # the model's frozen config dataclass: what the model is
+    training: TrainingConfig  # how it is trained (epochs, minibatch, precision, schedule)
     dataset: str
     setting: str  # "100", "1000", "all": how many training labels the model may use
     trial: int
@@ -32,6 +34,7 @@ class JobSpec:
     def to_dict(self) -> dict:
         d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         d["config"] = dataclasses.asdict(self.config)
+        d["training"] = dataclasses.asdict(self.training)
         d["evals"] = list(self.evals)
         d["curve"] = list(self.curve)
         return d
@@ -39,21 +42,31 @@ class JobSpec:
     @classmethod
     def from_dict(cls, d: dict) -> "JobSpec":
         d = dict(d)
-        d["config"] = config_from_dict(d["model"], d["config"])
+        if "training" in d:
+            fields, training = d["config"], d["training"]
+        else:  # written before the model's and the training's settings were apart: one flat dict
+            fields, training = split(d["config"])
+        d["config"] = config_from_dict(d["model"], fields)
+        d["training"] = TrainingConfig(**training)
         d["evals"] = tuple(d["evals"])
         d["curve"] = tuple(d.get("curve", ()))
         return cls(**d)  # records older than `variant` or `curve` lack them: the defaults apply
 
+    def settings(self) -> dict[str, Any]:
+        """Every setting that defines the run, the model's then the training's, in their fields'
+        order: the run's identity and its table's settings line. A field added after runs existed
+        counts only when set, so the runs made before it keep their directories (registry.defining_fields)."""
+        return {**defining_fields(self.config), **defining_fields(self.training)}
+
     @property
     def run_id(self) -> str:
-        # the variant only names a row: its overrides are in the config already, and a spec without
-        # one keeps the hash it had before variants existed
-        training = {k: v for k, v in self.to_dict().items() if k not in ("evals", "curve") and (k != "variant" or v)}
-        # a config field added after runs existed joins the hash only when set: the runs made
-        # before it keep their directories (registry.defining_fields)
-        defining = defining_fields(self.config)
-        training["config"] = {k: v for k, v in training["config"].items() if k in defining}
-        canonical = json.dumps(training, sort_keys=True, separators=(",", ":"))
+        # The hashed shape is the one runs had when both configs were one flat dict under "config",
+        # so a run keeps its id across that split. The variant only names a row: its overrides are
+        # in the config already, and a spec without one keeps the hash it had before variants existed.
+        identity = {k: v for k, v in self.to_dict().items()
+                    if k not in ("evals", "curve", "training") and (k != "variant" or v)}
+        identity["config"] = self.settings()
+        canonical = json.dumps(identity, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
     @property

@@ -101,7 +101,8 @@ def build_model(spec: JobSpec, data, device):
                                 subset_seed(spec.dataset, spec.setting, spec.trial))
     _seed_everything(spec.seed)  # model init, dropout and noise draw from the global RNGs, saved in checkpoints
     mean, std = data.pixel_stats()
-    info = DataInfo(data.input_dim, data.n_classes, len(data.x_train), len(labelled), mean, std)
+    info = DataInfo(data.input_dim, data.n_classes, len(data.x_train), len(labelled), mean, std,
+                    epochs=spec.training.epochs, updates_per_epoch=epoch_steps(spec.training, len(data.x_train)))
     return get_model(spec.model).cls(spec.config, info, device), labelled
 
 
@@ -255,7 +256,7 @@ def _resume_point(spec: JobSpec, run: RunDir, model, device, data_fingerprint: s
         return None
     try:
         ckpt = checkpoints.load(run.checkpoint, device)
-        problem = _epoch_problem(ckpt, spec.config.epochs)
+        problem = _epoch_problem(ckpt, spec.training.epochs)
         if problem:
             raise damaged(run.checkpoint, problem)
         _load_weights(model, ckpt["model"], run.checkpoint, spec.model)
@@ -280,7 +281,7 @@ def _train(spec: JobSpec, run: RunDir, data_dir, progress: bool) -> dict:
     origin = provenance(device)  # now, not at the end: the code that trains is the code loaded now
     data = load_dataset(spec.dataset, data_dir)
     model, labelled = build_model(spec, data, device)
-    cfg = spec.config
+    cfg = spec.training
     choice = device_choice()
     if cfg.precision == "bf16" and choice.precision == "fp32":  # forced, or a spec built on another machine
         print(f"{spec.describe()}: computes in bf16 as its spec says, though this device would choose "
@@ -308,7 +309,7 @@ def _train(spec: JobSpec, run: RunDir, data_dir, progress: bool) -> dict:
         for epoch in bar:
             t0 = time.perf_counter()
             sums: dict[str, torch.Tensor] = {}  # on the device: read once per epoch, not once per step
-            apply_schedule(model.optimizers, getattr(cfg, "lr_schedule", "constant"), epoch, cfg.epochs)
+            apply_schedule(model.optimizers, cfg.lr_schedule, epoch, cfg.epochs)
             with denormals_flushed(model.flush_denormals):  # once an epoch: the curve below keeps IEEE
                 for batch in epoch_batches(model.streams, x, y, labelled, cfg.batch_size, steps, spec.seed, epoch):
                     with precision_context(cfg.precision, device):

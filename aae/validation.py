@@ -3,10 +3,12 @@
 A bad value (`--set epochs=0`, `lr=nan`, `hidden=[]`, `prior=nonsense`) is one line at the
 command line and exit status 2: never a degenerate model counted as a result, never N failed
 jobs queued on a cluster. The rules go by field name, so every model's config gets them without
-repeating them; a config adds what only it knows in two optional class attributes:
+repeating them; a config adds what only it knows in optional class attributes:
 
     choices: ClassVar[dict[str, tuple[str, ...]]]   the allowed values of its string fields
     def problems(self) -> list[str]                  checks across fields (a 2-D prior needs z_dim=2)
+    def training_problems(self, training) -> list[str]   a model's checks against its training
+                                                     config (GMMN+AE's stage within the epochs)
 """
 from __future__ import annotations
 
@@ -15,14 +17,10 @@ import math
 from typing import Any
 
 from aae.errors import UserError
-from aae.precision import AUTO, PRECISIONS
-from aae.schedules import SCHEDULES
 
 # int fields that may be 0 (every other int must be at least 1)
 ZERO_ALLOWED = {"steps_per_epoch": "0 = one pass over the training images", "ae_epochs": "0 = no autoencoder stage",
                 "n_clusters": "0 = one category per class, learned with labels"}
-# string fields the training loop reads, checked wherever a config has them
-LOOP_CHOICES = {"precision": (*PRECISIONS, AUTO), "lr_schedule": SCHEDULES}
 # float fields that may be 0 (every learning rate, scale and std must be positive)
 NONNEGATIVE_FLOATS = ("input_noise", "disc_noise", "alpha_scale")
 
@@ -63,7 +61,7 @@ def _field_problem(name: str, value: Any, choices: dict) -> str | None:
 
 def problems_of(config: Any) -> list[str]:
     """Everything wrong with a config, as short phrases; [] for a valid one."""
-    choices = {**LOOP_CHOICES, **getattr(config, "choices", {})}
+    choices = getattr(config, "choices", {})
     found = [p for f in dataclasses.fields(config)
              if (p := _field_problem(f.name, getattr(config, f.name), choices)) is not None]
     if not found and callable(getattr(config, "problems", None)):
@@ -71,8 +69,10 @@ def problems_of(config: Any) -> list[str]:
     return found
 
 
-def check_config(model: str, config: Any) -> None:
-    """Raise a one-line UserError naming every bad field of the model's config."""
-    found = problems_of(config)
+def check_config(model: str, config: Any, training: Any) -> None:
+    """Raise a one-line UserError naming every bad field of the model's config and its training config."""
+    found = problems_of(config) + problems_of(training)
+    if not found and callable(getattr(config, "training_problems", None)):
+        found = config.training_problems(training)
     if found:
         raise UserError(f"invalid config for {model}: {'; '.join(found)}")

@@ -58,30 +58,8 @@ class GANConfig:
     optimizer: str = "sgd"
     lr: float = 0.1
     momentum: float = 0.5
-    batch_size: int = 100
-    epochs: int = 300
-    steps_per_epoch: int = 0
-    precision: str = "fp32"  # "bf16": bfloat16 autocast, float32 weights; "auto": bf16 where native (aae/precision.py)
-    # on a CPU without native bf16: float32 at 1.52x bf16's step time (two workers, results/perf.md),
-    # so 26 of the 40 epochs (sized by time, not chosen on validation)
-    fp32_budgets: ClassVar[dict] = {"cpu": {"epochs": 26}}
     choices: ClassVar[dict] = {"optimizer": OPTIMIZERS, "noise": ("gaussian", "uniform"),
                                "init": ("goodfellow", "torch")}
-
-    @classmethod
-    def for_budget(cls, budget: str) -> "GANConfig":
-        adam = dict(optimizer="adam", lr=2e-4, momentum=0.5, gen_batch_norm=True)
-        return {
-            "smoke": cls(epochs=2, steps_per_epoch=5, **adam),
-            # 12 epochs (was 4): 16 epochs gave 114 nats on validation images with PyTorch's init
-            # and uniform noise, 127 with Goodfellow's (the defaults now); it was still climbing.
-            # 40 epochs in bfloat16 (the bf16 gate, issue 10: 12 epochs, 5 seeds 117.58 ± 6.49
-            # against fp32's 118.54 ± 7.19): the time bf16 won, given to the one row whose learning
-            # curve still climbs. Trial 0 at 30 epochs: Parzen of 1,000 samples on validation images
-            # 0-999 rose 30 (epoch 12), 55 (20), 68-77 (27-30)
-            "cpu": cls(epochs=40, precision="auto", **adam),  # about 13 min per run on one of two cores
-            "paper": cls(epochs=300),
-        }[budget]
 
 
 @torch.no_grad()

@@ -3,10 +3,11 @@
 Two stages, one after the other in the same run:
   1. an autoencoder 784-1024-32 (sigmoid units, dropout, cross-entropy) for `ae_epochs` epochs,
      on minibatches of `ae_batch_size` (100, as the original pretrains and fine-tunes): each
-     loop minibatch of `batch_size` images is split into that many autoencoder updates;
+     loop minibatch (the training config's `batch_size` images) is split into that many
+     autoencoder updates;
   2. a generator 10-D uniform noise -> 64 -> 256 -> 256 -> 1024 ReLU -> 32-D code, trained to
      match the frozen encoder's codes by the square root of the maximum mean discrepancy with a
-     Gaussian kernel (code-space bandwidth 1), on minibatches of 1000 codes. The codes of every
+     Gaussian kernel (code-space bandwidth 1), on minibatches of the loop's size (1000) of codes. The codes of every
      training image are computed once when the stage begins (the encoder no longer changes), and
      each loop step makes `gen_updates_per_step` generator updates, each on 1000 codes drawn
      without replacement from them: the loop's images are not needed, and the generator gets the
@@ -33,7 +34,6 @@ from torch import nn
 
 from aae import priors
 from aae.models.adversarial import step
-from aae.batches import epoch_steps
 from aae.eval.parzen import EXP_FLOOR
 from aae.models.base import DataInfo, Model
 from aae.models.networks import make_optimizer, mlp, params_of
@@ -78,7 +78,6 @@ class GMMNConfig:
     ae_lr: float = 1e-3  # Adam (u); the original uses SGD with momentum
     gen_lr: float = 1e-3
     ae_epochs: int = 5  # stage 1; the remaining epochs train the generator
-    batch_size: int = 1000  # the generator's MMD minibatch (the images the loop hands each update)
     # The autoencoder's own minibatch. At 1000 (the shared size, as before) the cpu budget gave it
     # 400 updates, 40% of its codes saturated at the sigmoid's ends, and its own reconstructions
     # of 10K training images scored about 144 nats under Parzen (a ceiling for the generator);
@@ -88,39 +87,19 @@ class GMMNConfig:
     # from a measurement (issue 11): with one update per step the generator's MMD stayed far
     # above the floor of two real minibatches after the cpu budget's 600 steps.
     gen_updates_per_step: int = 1
-    epochs: int = 10
-    steps_per_epoch: int = 0
-    precision: str = "fp32"  # "bf16": bfloat16 autocast, float32 weights; "auto": bf16 where native (aae/precision.py)
-    # on a CPU without native bf16: float32 at 1.20x bf16's generator step time (two workers,
-    # results/perf.md), so 5,000 of the 6,000 generator updates (10 generator epochs after the
-    # same 8 of the autoencoder; sized by time, not chosen on validation)
-    fp32_budgets: ClassVar[dict] = {"cpu": {"epochs": 18}}
 
     def problems(self) -> list[str]:
-        found = [f"ae_epochs={self.ae_epochs} must not exceed epochs={self.epochs}"] if self.ae_epochs > self.epochs else []
-        if self.gen_updates_per_step < 1:
-            found.append(f"gen_updates_per_step={self.gen_updates_per_step} must be at least 1")
-        if self.ae_batch_size > self.batch_size:
-            found.append(f"ae_batch_size={self.ae_batch_size} must not exceed batch_size={self.batch_size} "
+        return [f"gen_updates_per_step={self.gen_updates_per_step} must be at least 1"] \
+            if self.gen_updates_per_step < 1 else []
+
+    def training_problems(self, training) -> list[str]:
+        """Both stages live inside the training config's epochs and minibatch."""
+        found = [f"ae_epochs={self.ae_epochs} must not exceed epochs={training.epochs}"] \
+            if self.ae_epochs > training.epochs else []
+        if self.ae_batch_size > training.batch_size:
+            found.append(f"ae_batch_size={self.ae_batch_size} must not exceed batch_size={training.batch_size} "
                          "(the autoencoder splits each minibatch)")
         return found
-
-    @classmethod
-    def for_budget(cls, budget: str) -> "GMMNConfig":
-        return {
-            "smoke": cls(ae_epochs=1, epochs=2, steps_per_epoch=5),
-            # 6,000 generator updates (10 per step) on three bandwidths, chosen on validation images
-            # (trial 0, 10K samples; the autoencoder's own reconstructions score 316 there): with
-            # bandwidth 1 alone, 98 nats after 1,000 updates, 205 after 6,000 (MMD^2 1.5x the
-            # floor); with 0.25, 0.5 and 1: 170 after 1,000, 215 after 2,000, 245 after 4,000 and
-            # 259 after 6,000 (MMD^2 1.2x the floor of two real minibatches)
-            # bfloat16 autocast (issue 10's gate; the MMD itself stays float32, see mmd_squared)
-            "cpu": cls(ae_epochs=8, epochs=20, gen_updates_per_step=10, bandwidths=(0.25, 0.5, 1.0),
-                       precision="auto"),
-            # about 7.5 min per run on one of two cores (fp32: 555 s; 1,160-1,800 s before the MMD was
-            # computed by matrix products, three blocks)
-            "paper": cls(ae_epochs=500, epochs=1000),
-        }[budget]
 
 
 @register_model("gmmn_ae", GMMNConfig, title="GMMN + AE")
@@ -130,7 +109,10 @@ class GMMNAE(Model):
     def __init__(self, config: GMMNConfig, info: DataInfo, device="cpu"):
         c = config
         self.config = c
-        self.ae_updates = c.ae_epochs * epoch_steps(c, info.n_train)
+        if not info.updates_per_epoch:
+            raise ValueError("GMMN+AE counts its autoencoder stage in epochs: its DataInfo needs the training plan")
+        self.ae_updates = c.ae_epochs * info.updates_per_epoch
+        self.epochs = info.epochs
         self.nets = nn.ModuleDict({
             "encoder": nn.Sequential(nn.Dropout(c.ae_dropout), nn.Linear(info.input_dim, c.ae_hidden), nn.Sigmoid(),
                                      nn.Dropout(c.ae_dropout), nn.Linear(c.ae_hidden, c.code_dim), nn.Sigmoid()),
@@ -158,7 +140,7 @@ class GMMNAE(Model):
         self._images, self._codes = x, None
 
     def cost_stages(self) -> list[tuple[str, float]]:
-        share = self.config.ae_epochs / self.config.epochs
+        share = self.config.ae_epochs / self.epochs
         return [("autoencoder", share), ("generator", 1.0 - share)]
 
     def enter_stage(self, name: str, x: torch.Tensor) -> None:
@@ -178,10 +160,10 @@ class GMMNAE(Model):
             self._codes = torch.cat([self.nets["encoder"](part).float() for part in self._images.split(10_000)])
         return self._codes
 
-    def _code_batches(self, k: int) -> torch.Tensor:
-        """k disjoint minibatches of real codes (global RNG: saved in the checkpoint)."""
+    def _code_batches(self, k: int, size: int) -> torch.Tensor:
+        """k disjoint minibatches of up to `size` real codes (global RNG: saved in the checkpoint)."""
         codes = self.training_codes()
-        size = min(self.config.batch_size, len(codes) // k)
+        size = min(size, len(codes) // k)
         return codes[torch.randperm(len(codes), device=codes.device)[:k * size]].view(k, size, -1)
 
     def update(self, batch):
@@ -198,7 +180,7 @@ class GMMNAE(Model):
             loss = torch.stack(losses).mean()
             return {"loss": loss, "reconstruction": loss}
         c = self.config
-        real = self._code_batches(c.gen_updates_per_step + 1)
+        real = self._code_batches(c.gen_updates_per_step + 1, len(x))
         self.nets.eval()  # the encoder is fixed now: no dropout on the codes the generator matches
         self.nets["generator"].train()
         losses = []

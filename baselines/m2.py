@@ -28,30 +28,6 @@ class M2Config:
     z_dim: int = 10
     alpha_scale: float = 0.1
     lr: float = 3e-4  # Adam (u)
-    batch_size: int = 100
-    epochs: int = 1
-    steps_per_epoch: int = 0
-    precision: str = "fp32"  # "bf16": bfloat16 autocast, float32 weights; "auto": bf16 where native (aae/precision.py)
-
-    @classmethod
-    def for_budget(cls, budget: str) -> "M2Config":
-        return {
-            "smoke": cls(epochs=2, steps_per_epoch=5),
-            # every unlabelled image is decoded once per class (10x a VAE's cost): one epoch, which
-            # is what Table 2's 90 minutes hold, at lr 1e-3. Chosen on validation error (MNIST, trial
-            # 0): lr 3e-4: 18.57% (100 labels), 11.54% (1000) after the epoch, and rising after it
-            # (bfloat16 probe: 21.86, 23.90, 25.09, 24.92% at epochs 1-4, the 100 labels fitted in the
-            # first); lr 1e-3: 16.23, 8.73 (15.55 at a second epoch, 100 labels); lr 3e-3: 15.10, 9.10,
-            # with a worse ELBO on the unlabelled images (160 vs 152 nats)
-            # float32, not bfloat16: under bf16 (80 s a run instead of 142) 5 seeds at 1000 labels scored
-            # 9.44 ± 0.76 against float32's 8.49 ± 0.64, outside its seed spread (100 labels: 20.11 vs 19.77)
-            # 3 epochs (was 1) since subnormals are flushed (flush_denormals below; 80 s an epoch), what
-            # Table 2's 90 minutes hold: 5 seeds' validation error after epochs 1 / 2 / 3: 18.33 / 17.63
-            # / 16.89 (100 labels) and 7.88 / 7.11 / 6.34 (1000), still falling. alpha_scale 0.5 instead
-            # of 0.1 (one epoch, 5 seeds): 17.47 and 7.96, better at 100 labels, worse at 1000: not taken
-            "cpu": cls(epochs=3, lr=1e-3),
-            "paper": cls(epochs=1000),
-        }[budget]
 
 
 @register_model("m2", M2Config, title="VAE (M2)")

@@ -23,23 +23,6 @@ from aae.registry import register_model
 class NNBaselineConfig:
     hidden: tuple[int, ...] = (1000, 1000)
     lr: float = 1e-3
-    batch_size: int = 100
-    epochs: int = 10
-    steps_per_epoch: int = 500  # one "epoch" = 500 updates = 50,000 images seen, in every setting
-    precision: str = "fp32"  # "bf16": bfloat16 autocast, float32 weights; "auto": bf16 where native (aae/precision.py)
-    # on a CPU without native bf16: float32 at 1.09x bf16's step time (two workers, results/perf.md),
-    # so 9 of the 10 epochs (sized by time, not chosen on validation)
-    fp32_budgets: ClassVar[dict] = {"cpu": {"epochs": 9}}
-
-    @classmethod
-    def for_budget(cls, budget: str) -> "NNBaselineConfig":
-        return {
-            "smoke": cls(epochs=3, steps_per_epoch=5),
-            # bfloat16: 5 seeds scored 24.14 ± 2.81 / 9.52 ± 0.50 / 2.06 ± 0.22 against float32's 24.15 ±
-            # 2.85 / 9.38 ± 0.60 / 2.08 ± 0.20 (100 / 1000 / All labels), 50 s a run instead of 70
-            "cpu": cls(epochs=10, precision="auto"),
-            "paper": cls(epochs=100),
-        }[budget]
 
 
 @register_model("nn_baseline", NNBaselineConfig, title="NN Baseline")

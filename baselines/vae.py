@@ -32,28 +32,10 @@ class VAEConfig:
     z_dim: int = 8  # the AAE's MNIST code size
     prior: str = "gaussian"  # N(0, I), or "mixture" (2-D)
     lr: float = 1e-3  # Adam (u)
-    batch_size: int = 100
-    epochs: int = 10
-    steps_per_epoch: int = 0
-    precision: str = "fp32"  # "bf16": bfloat16 autocast, float32 weights; "auto": bf16 where native (aae/precision.py)
-    # on a CPU without native bf16: float32 at 1.26x bf16's step time (two workers, results/perf.md),
-    # so 9 of the 12 epochs (sized by time, not chosen on validation)
-    fp32_budgets: ClassVar[dict] = {"cpu": {"epochs": 9}}
     choices: ClassVar[dict] = {"prior": PRIORS}
-    dataset_recipes: ClassVar[dict] = {"tfd": ("z_dim=15",)}  # the AAE's TFD code size (docs/PAPER.md)
 
     def problems(self) -> list[str]:
         return ["the mixture prior is 2-D: set z_dim=2"] if self.prior == "mixture" and self.z_dim != 2 else []
-
-    @classmethod
-    def for_budget(cls, budget: str) -> "VAEConfig":
-        return {
-            "smoke": cls(epochs=2, steps_per_epoch=5),
-            # as many epochs as the AAE's, bfloat16 autocast since the bf16 gate (issue 10): Table 1's
-            # 5 seeds 301.80 ± 1.09 against fp32's 301.88 ± 2.00
-            "cpu": cls(epochs=12, precision="auto"),  # about 2 min per run on one of two cores
-            "paper": cls(epochs=1000),
-        }[budget]
 
 
 @register_model("vae", VAEConfig, title="VAE")

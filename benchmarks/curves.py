@@ -26,7 +26,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from tabulate import tabulate  # noqa: E402
 
 from aae import io  # noqa: E402
-from aae.cli import _common_parser, guarded, positive_int, prepare_figure_run  # noqa: E402
+from benchmarks.cli import _common_parser, guarded, positive_int, prepare_figure_run  # noqa: E402
 from aae.errors import UserError  # noqa: E402
 from aae.provenance import git_sha  # noqa: E402
 from aae.records import StoredRuns, export, records_path  # noqa: E402
@@ -110,6 +110,8 @@ def draw(figure: Path, rows, title: str, record) -> None:
 def page(name: str, title: str, header: dict, record, rows) -> str:
     per_epoch = record["train_wall_time_s"] / len(rows)
     best = min(rows, key=lambda r: r["valid_error"])
+    # the model's and the training's settings (one flat dict in records written before they were apart)
+    settings = {**record["spec"]["config"], **record["spec"].get("training", {})}
     losses = [k for k in rows[0] if k not in ("epoch", "valid_error", "loss")]  # each phase's mean loss
     table = tabulate([(m, rows[m - 1]["valid_error"], *(rows[m - 1][k] for k in losses)) for m in milestones(len(rows))],
                      headers=["epoch", "validation error (%)", *(f"{k} loss" for k in losses)], tablefmt="github",
@@ -123,7 +125,7 @@ def page(name: str, title: str, header: dict, record, rows) -> str:
         f"- lowest validation error: {best['valid_error']:.2f}% after epoch {best['epoch']}",
         f"- final test error: {record['metrics']['test_error']:.2f}% (read once, after the last epoch); "
         f"validation error {record['metrics']['valid_error']:.2f}%",
-        f"- settings: {', '.join(f'{k}={v}' for k, v in record['spec']['config'].items())}",
+        f"- settings: {', '.join(f'{k}={v}' for k, v in sorted(settings.items()))}",
         f"- records: results/records/{name}.jsonl (`--from-records` redraws this page from them alone)", "",
         table, "", f"Figure: figures/{name}.png", ""])
 

@@ -24,13 +24,14 @@ import torch
 from tabulate import tabulate
 
 from aae import io
-from aae.cli import OneLineParser, check_writable, guarded
+from benchmarks.cli import OneLineParser, check_writable, guarded
+from benchmarks.recipes import recipe
 from aae.data import load_dataset
 from aae.eval import EvalContext, evaluate
 from aae.eval.quality import reference
 from aae.models.base import DataInfo
 from aae.provenance import git_sha
-from aae.registry import config_for, get_model
+from aae.registry import get_model
 
 QUALITY = ("fid@10000", "kid@10000", "prdc@10000")
 
@@ -58,7 +59,7 @@ def measure_all(args, argv) -> int:
     check_writable(args.runs_dir / "cache", "feature network's cache")
     data = load_dataset("mnist")
     torch.manual_seed(0)
-    model = get_model("aae").cls(config_for("aae", "cpu", dataset="mnist"),
+    model = get_model("aae").cls(recipe("aae", "cpu", dataset="mnist").model,
                                  DataInfo(data.input_dim, data.n_classes, len(data.x_train), 0), "cpu")
 
     def ctx_of():

@@ -25,8 +25,8 @@ from aae.batches import epoch_steps
 from aae.events import RunEvents
 from aae.precision import device_choice
 from aae.provenance import cpu_features
-from aae.registry import config_for
 from benchmarks.perf import MNIST_TRAIN, fresh_model, step_seconds
+from benchmarks.recipes import recipe
 
 MODELS = ("aae", "ssaae", "clustering_aae", "dimred_aae")
 
@@ -76,13 +76,13 @@ def main(argv=None) -> int:
     print(f"CPU: {cpu_features()}; {choice.line()}", file=sys.stderr)
     rows = []
     for name in MODELS:
-        config = config_for(name, "cpu")
-        epoch = step_seconds(name, True, choice.precision, steps, repeats=3) * epoch_steps(config, MNIST_TRAIN)
+        training = recipe(name, "cpu").training
+        epoch = step_seconds(name, True, choice.precision, steps, repeats=3) * epoch_steps(training, MNIST_TRAIN)
         with tempfile.TemporaryDirectory() as folder:
-            opened, scalars, grid = events_seconds(name, config.epochs, folder)
-        per_epoch = scalars + (opened + grid) / config.epochs
+            opened, scalars, grid = events_seconds(name, training.epochs, folder)
+        per_epoch = scalars + (opened + grid) / training.epochs
         rows.append([name, f"{epoch:.1f}", f"{opened * 1e3:.0f}", f"{scalars * 1e3:.2f}", f"{grid * 1e3:.0f}",
-                     config.epochs, f"{per_epoch / epoch:.3%}"])
+                     training.epochs, f"{per_epoch / epoch:.3%}"])
     print(tabulate(rows, headers=["model", "epoch (s)", "open writer (ms, once)", "scalars (ms/epoch)",
                                   "final grid (ms, once)", "epochs", "events / epoch"], tablefmt="github"))
     return 0

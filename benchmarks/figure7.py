@@ -24,7 +24,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import torch  # noqa: E402
 
 from aae import io  # noqa: E402
-from aae.cli import figure_parser, guarded, prepare_figure_run  # noqa: E402
+from benchmarks.cli import figure_parser, guarded, prepare_figure_run  # noqa: E402
 from benchmarks.figure_numbers import write_figure_numbers  # noqa: E402
 from aae.eval.features import feature_network, predicted_labels  # noqa: E402
 from aae.results import Column  # noqa: E402
@@ -82,7 +82,7 @@ def draw(args) -> int:
     se = (overall * (100.0 - overall) / len(many)) ** 0.5
     out = args.results_dir / "figures" / "figure7.png"
     plot(images, data.image_shape, data.n_classes,
-         f"Supervised AAE ({data.name}, budget {args.budget}, {spec.config.epochs} epochs): "
+         f"Supervised AAE ({data.name}, budget {args.budget}, {spec.training.epochs} epochs): "
          "each row one style z ~ N(0, I), columns = digit label\n"
          f"a classifier (CNN, test error {judge_error:.2f}%) reads the column's digit in {agreement:.0f}% "
          f"of these images,\n{overall:.1f}% of {len(many):,} decoded from other styles (chance: 10%)", out)

@@ -28,7 +28,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import torch  # noqa: E402
 
 from aae import io, priors  # noqa: E402
-from aae.cli import figure_parser, guarded, prepare_figure_run  # noqa: E402
+from benchmarks.cli import figure_parser, guarded, prepare_figure_run  # noqa: E402
 from benchmarks.figure_numbers import write_figure_numbers  # noqa: E402
 from aae.eval.classification import probabilities  # noqa: E402
 from aae.eval.two_sample import energy_distance  # noqa: E402
@@ -44,14 +44,14 @@ FIG4_LABELS = "10000"  # section 2.3: 10K labelled images, the other 40K of the 
 # 2-D game collapsed by epoch 3 (discriminator loss 1.3 -> 0.2-0.6, generator loss 1 -> 8-56,
 # codes 5-10 times the prior's scale); at 1e-3, like the reconstruction step, the discriminator
 # stayed near chance (loss 1.35-1.39) through 4 epochs. Judged on training losses only.
-AAE_2D = ["z_dim=2", "optimizer=adam", "recon_lr=0.001", "recon_momentum=0.9", "adv_lr=0.001", "adv_momentum=0.5"]
+AAE_2D = {"z_dim": 2, "optimizer": "adam", "recon_lr": 0.001, "recon_momentum": 0.9, "adv_lr": 0.001, "adv_momentum": 0.5}
 # At the cpu budget the 2-D AAEs keep the 12 epochs at constant rates they were chosen with: Table
 # 1's AAE moved to 24 with a late drop on its 8-D Parzen curve, which says nothing about these.
-CPU_EPOCHS_2D = ["epochs=12", "lr_schedule=constant"]
+CPU_EPOCHS_2D = {"epochs": 12, "lr_schedule": "constant"}
 # The 2-D runs of Figures 2 and 4 keep float32: bfloat16 became the cpu default after a 5-seed check
 # on Table 1's configs, not on these. One bf16 run of each (trial 0): N(0, I) AAE 0.085 vs VAE
 # 0.095, mixture 0.322 vs 0.465 (float32: 0.161, codes along every arm), Figure 4 90.9% / 87.8%.
-FP32 = ["precision=fp32"]
+FP32 = {"precision": "fp32"}
 # Figure 2's N(0, I) panel keeps the AAE's own cpu recipe instead (the paper's SGD rates, as Table
 # 1's). Chosen per prior on the energy distance of 10K validation codes to 10K prior samples (trial
 # 0, 12 epochs; lower is closer; the VAE: 0.088 under N(0, I), 0.453 under the mixture):
@@ -61,10 +61,11 @@ FP32 = ["precision=fp32"]
 # codes collapsed onto strands; mixture 0.121, but a cloud instead of arms).
 
 
-def _spec(benchmark, model, dataset, setting, budget, overrides):
-    """One 2-D run of Figure 2 or 4 (float32, FP32; `overrides` may still say otherwise)."""
+def _spec(benchmark, model, dataset, setting, budget, changes, overrides):
+    """One 2-D run of Figure 2 or 4 with the panel's `changes` (float32, FP32; the user's
+    `overrides` may still say otherwise)."""
     [spec] = grid(benchmark, models=[model], columns=[Column(dataset, setting, setting)], seeds=1, budget=budget,
-                  overrides=[*FP32, *overrides], evals=())
+                  overrides=overrides, changes={**FP32, **changes}, evals=())
     return spec
 
 
@@ -72,20 +73,20 @@ def make_specs(figures, budget: str, dataset: str, overrides: list[str]) -> dict
     """figure -> {panel name: spec}."""
     fig4_setting = "100" if dataset == "synthetic" else FIG4_LABELS  # the stand-in has 600 training images
     specs = {}
-    epochs_2d = CPU_EPOCHS_2D if budget == "cpu" else []
+    epochs_2d = CPU_EPOCHS_2D if budget == "cpu" else {}
     if "2" in figures:
         specs["2"] = {
             ("gaussian", "AAE"): _spec("figure2", "aae", dataset, "all", budget,
-                                       ["z_dim=2", "prior_std=1.0", *epochs_2d, *overrides]),
-            ("gaussian", "VAE"): _spec("figure2", "vae", dataset, "all", budget, ["z_dim=2", *overrides]),
+                                       {"z_dim": 2, "prior_std": 1.0, **epochs_2d}, overrides),
+            ("gaussian", "VAE"): _spec("figure2", "vae", dataset, "all", budget, {"z_dim": 2}, overrides),
             ("mixture", "AAE"): _spec("figure2", "aae", dataset, "all", budget,
-                                      [*AAE_2D, *epochs_2d, "prior=mixture", *overrides]),
+                                      {**AAE_2D, **epochs_2d, "prior": "mixture"}, overrides),
             ("mixture", "VAE"): _spec("figure2", "vae", dataset, "all", budget,
-                                      ["z_dim=2", "prior=mixture", *overrides]),
+                                      {"z_dim": 2, "prior": "mixture"}, overrides),
         }
     if "4" in figures:
         specs["4"] = {prior: _spec("figure4", "aae", dataset, fig4_setting, budget,
-                                   [*AAE_2D, *epochs_2d, f"prior={prior}", "label_conditioned=true", *overrides])
+                                   {**AAE_2D, **epochs_2d, "prior": prior, "label_conditioned": True}, overrides)
                       for prior in ("mixture", "swissroll")}
     if "5" in figures:
         [spec] = table1.make_specs(models=["aae"], columns=[table1.parzen_column(dataset, 10_000)], seeds=1,
@@ -201,7 +202,7 @@ def figure4(specs, args, path) -> None:
         title = "mixture of 10 Gaussians" if prior == "mixture" else "Swiss roll"
         own = float((PART[prior](codes.cpu()) == labels.cpu()).float().mean())  # the claim, as a number
         numbers[f"{prior} share in own part"] = own
-        sc = _scatter(ax, codes, labels, f"label-conditioned {title}: test codes ({spec.config.epochs} epochs)\n"
+        sc = _scatter(ax, codes, labels, f"label-conditioned {title}: test codes ({spec.training.epochs} epochs)\n"
                       f"{100 * own:.1f}% in their own digit's part of the prior", lim)
         _colourbar(fig, sc, ax)
         print(f"Figure 4, {title}: {100 * own:.1f}% of the {len(codes):,} test codes lie in their own digit's part "
@@ -249,7 +250,7 @@ def figure5(specs, args, path, rows: int = 10, cols: int = 10) -> None:
                     side.set_linewidth(1.5)
     axes[0, cols].set_title("nearest\ntraining", fontsize=7, color="tab:red")
     fig.suptitle(f"Figure 5: AAE samples ({data.name}, {spec.config.z_dim}-D prior N(0, {spec.config.prior_std:g}^2 I), "
-                 f"budget {args.budget}, {spec.config.epochs} epochs); last column: the training image nearest "
+                 f"budget {args.budget}, {spec.training.epochs} epochs); last column: the training image nearest "
                  "to the sample beside it", fontsize=8)
     fig.tight_layout()
     io.save_figure(path, fig)
@@ -264,7 +265,7 @@ def table1_samples(specs, args, path, n: int = 12) -> None:
         ax.imshow(_strip(images, data).numpy(), cmap="gray", vmin=0, vmax=1)
         ax.set_xticks([])
         ax.set_yticks([])
-        ax.set_title(f"{table1.LAYOUT.measured[model_name]} ({spec.config.epochs} epochs)", fontsize=8, loc="left")
+        ax.set_title(f"{table1.LAYOUT.measured[model_name]} ({spec.training.epochs} epochs)", fontsize=8, loc="left")
     fig.suptitle(f"Samples of the Table 1 models, trial 0 ({data.name}, budget {args.budget})", fontsize=9)
     fig.tight_layout()
     io.save_figure(path, fig)
@@ -288,7 +289,7 @@ def figure9(specs, args, path, per_cluster: int = 12) -> None:
         ax.set_yticks([])
         share = 100.0 * float((assigned == i).float().mean())
         ax.set_ylabel(f"{i} ({share:.0f}%)", fontsize=6, rotation=0, labelpad=14, va="center")
-    fig.suptitle(f"Figure 9: clustering AAE, {k} clusters ({data.name}, budget {args.budget}, {spec.config.epochs} "
+    fig.suptitle(f"Figure 9: clustering AAE, {k} clusters ({data.name}, budget {args.budget}, {spec.training.epochs} "
                  "epochs)\nfirst column: the cluster head (z = 0); then test images assigned to the cluster;\n"
                  "(%) = its share of the test images", fontsize=7)
     fig.tight_layout()

@@ -39,15 +39,16 @@ from tabulate import tabulate
 
 from aae import io
 from aae.batches import epoch_steps
-from aae.cli import OneLineParser, check_writable, guarded, positive_int
 from aae.eval.parzen import DEFAULT_SIGMAS, parzen_evaluate
 from aae.models.base import DataInfo
 from aae.models.adversarial import noisy, real_fake_loss
 from aae.precision import DEVICE_ENV, PRECISION_ENV, device_choice
 from aae.provenance import cpu_features, device_name, git_sha
-from aae.registry import asks_auto, config_for, get_model
+from aae.registry import get_model
 from aae.train import precision_context
 from baselines.gmmn import mmd_squared
+from benchmarks.cli import OneLineParser, check_writable, guarded, positive_int
+from benchmarks.recipes import asks_auto, recipe
 
 # "gmmn_ae:generator": GMMN+AE's second stage (each step: `gen_updates_per_step` generator updates
 # on the MMD to the frozen encoder's codes), most of its run's time; "gmmn_ae" alone is stage one
@@ -87,9 +88,10 @@ def fresh_model(name: str, fused: bool = True, device: str = "cpu"):
     torch.manual_seed(0)
     name, _, stage = name.partition(":")
     with mock.patch.dict(os.environ, {DEVICE_ENV: device}):
-        config = config_for(name, "cpu")
-    info = DataInfo(784, 10, MNIST_TRAIN, 100, torch.full((784,), 0.13), torch.full((784,), 0.31))
-    model = get_model(name).cls(config, info, device)
+        r = recipe(name, "cpu")
+    info = DataInfo(784, 10, MNIST_TRAIN, 100, torch.full((784,), 0.13), torch.full((784,), 0.31),
+                    epochs=r.training.epochs, updates_per_epoch=epoch_steps(r.training, MNIST_TRAIN))
+    model = get_model(name).cls(r.model, info, device)
     if stage:  # GMMN+AE's generator: past the autoencoder's updates, with training images to encode
         model.enter_stage(stage, torch.rand(MNIST_TRAIN, 784, device=device))
     if not fused:  # the optimizers as they were before: a loop of small ops per tensor
@@ -97,10 +99,10 @@ def fresh_model(name: str, fused: bool = True, device: str = "cpu"):
             for group in opt.param_groups:
                 group["fused"], group["foreach"] = None, False
             opt.defaults["fused"], opt.defaults["foreach"] = None, False
-    batch = {"x": torch.rand(config.batch_size, 784, device=device),
-             "x_lab": torch.rand(config.batch_size, 784, device=device),
-             "y_lab": torch.randint(0, 10, (config.batch_size,), device=device)}
-    return model, config, batch
+    n = r.training.batch_size
+    batch = {"x": torch.rand(n, 784, device=device), "x_lab": torch.rand(n, 784, device=device),
+             "y_lab": torch.randint(0, 10, (n,), device=device)}
+    return model, r, batch
 
 
 def _stepper(name: str, fused: bool, precision: str, steps: int):
@@ -153,13 +155,13 @@ def step_flops(name: str) -> float:
     return float(counter.get_total_flops())
 
 
-def stage_epochs(name: str, config) -> int:
+def stage_epochs(name: str, r) -> int:
     """The cpu budget's epochs of what a row times: GMMN+AE's stages split its epochs."""
     if name == "gmmn_ae":
-        return config.ae_epochs
+        return r.model.ae_epochs
     if name == "gmmn_ae:generator":
-        return config.epochs - config.ae_epochs
-    return config.epochs
+        return r.training.epochs - r.model.ae_epochs
+    return r.training.epochs
 
 
 def mmd_joint_cdist(a: torch.Tensor, b: torch.Tensor, bandwidths) -> torch.Tensor:
@@ -174,7 +176,7 @@ def mmd_joint_cdist(a: torch.Tensor, b: torch.Tensor, bandwidths) -> torch.Tenso
 def mmd_rows(repeats: int, n: int) -> list[list]:
     """One MMD^2 and its gradient (a generator update's loss) at the cpu budget's sizes (n
     generated and n real 32-D codes, three bandwidths): the earlier form against ours, same value."""
-    config = config_for("gmmn_ae", "cpu")
+    config = recipe("gmmn_ae", "cpu").model
     g = torch.Generator().manual_seed(0)
     fake = torch.rand(n, config.code_dim, generator=g).requires_grad_()
     real = torch.rand(n, config.code_dim, generator=g)
@@ -199,34 +201,34 @@ def auto_models(models) -> list[str]:
 # -- the precision the cpu budget uses here -------------------------------------------------------
 
 def cpu_budget_on(name: str, precision: str):
-    """The model's cpu-budget config on a machine whose precision=auto resolves to `precision`."""
+    """The model's cpu-budget recipe on a machine whose precision=auto resolves to `precision`."""
     with mock.patch.dict(os.environ, {PRECISION_ENV: precision}):
-        return config_for(name, "cpu")
+        return recipe(name, "cpu")
 
 
-def training_seconds(config, steps_per_second: dict[str, float]) -> float:
+def training_seconds(r, steps_per_second: dict[str, float]) -> float:
     """A run's training updates over the measured rate of each of its stages (up to a constant:
     only ratios of it are shown)."""
-    return sum(stage_epochs(stage, config) * epoch_steps(config, MNIST_TRAIN) / steps_per_second[stage]
+    return sum(stage_epochs(stage, r) * epoch_steps(r.training, MNIST_TRAIN) / steps_per_second[stage]
                for stage in steps_per_second)
 
 
 def precision_rows(models, pair_rates: dict[str, dict[str, float]], one_pass: dict[str, float]) -> list[list]:
     """A row per model: the precision its cpu budget computes in on this machine and why, the
     two-worker step rates behind the choice, and a run's training time in the fp32 budget over the
-    bf16 budget's (an auto model trains fewer epochs where it resolves to fp32: `fp32_budgets`)."""
+    bf16 budget's (an auto model trains fewer epochs where it resolves to fp32: recipes.FP32_CPU_EPOCHS)."""
     choice = device_choice()
     rows = []
     for name in dict.fromkeys(m.partition(":")[0] for m in models):
         stages = {m: r for m, r in pair_rates.items() if m.partition(":")[0] == name}
         auto = asks_auto(name, "cpu")
-        here = choice.precision if auto else config_for(name, "cpu").precision
-        why = f"auto: {choice.reason}" if auto else f"its cpu budget fixes {here} (see its config)"
+        here = choice.precision if auto else recipe(name, "cpu").training.precision
+        why = f"auto: {choice.reason}" if auto else f"its cpu budget fixes {here} (benchmarks/recipes.py)"
         fp32, bf16 = (cpu_budget_on(name, p) for p in ("fp32", "bf16"))
         seconds = {p: training_seconds(c, {m: r[p] for m, r in stages.items()}) for p, c in (("fp32", fp32), ("bf16", bf16))}
         fp32_rate, bf16_rate = (sum(r[p] for r in stages.values()) for p in ("fp32", "bf16"))
         gain = one_pass.get(name)
-        rows.append([name, "auto" if auto else here, here, why, f"{bf16.epochs} / {fp32.epochs}",
+        rows.append([name, "auto" if auto else here, here, why, f"{bf16.training.epochs} / {fp32.training.epochs}",
                      f"{fp32_rate:.1f}", f"{bf16_rate:.1f}", f"{bf16_rate / fp32_rate:.2f}x",
                      f"{seconds['fp32'] / seconds['bf16']:.2f}x" if auto else "-",
                      f"{gain:.2f}x" if gain else "-"])
@@ -264,9 +266,9 @@ def training_rows(models, steps: int, repeats: int, rates: dict) -> tuple[list[l
     """The step table's rows, and each model's two-worker steps/s per precision."""
     rows, pairs = [], {}
     for name in models:
-        config = config_for(name.partition(":")[0], "cpu")
-        steps_per_epoch = epoch_steps(config, MNIST_TRAIN)
-        epochs = stage_epochs(name, config)
+        r = recipe(name.partition(":")[0], "cpu")
+        steps_per_epoch = epoch_steps(r.training, MNIST_TRAIN)
+        epochs = stage_epochs(name, r)
         flops = step_flops(name)
         t = {"before": step_seconds(name, False, "fp32", steps, repeats),
              "fused": step_seconds(name, True, "fp32", steps, repeats),
@@ -434,7 +436,7 @@ def measure_all(args, argv) -> int:
     train, pairs = training_rows(models, steps, repeats, rates)
     one_pass = one_pass_speedups(models, device_choice().precision, steps, repeats)
     precision_table = precision_rows(models, pairs, one_pass)
-    mmd = mmd_rows(repeats, 100 if args.quick else config_for("gmmn_ae", "cpu").batch_size)
+    mmd = mmd_rows(repeats, 100 if args.quick else recipe("gmmn_ae", "cpu").training.batch_size)
     parzen, parzen_note = parzen_rows(n_samples, n_valid, n_test, repeats, rates)
     scaling = parzen_scaling([20_000, 40_000] if args.quick else [100_000, 1_000_000])
 
@@ -468,7 +470,7 @@ def measure_all(args, argv) -> int:
                                                 "a run's training: fp32 budget / bf16 budget", "one-pass D / two-pass"],
                       tablefmt="github", disable_numparse=True), "",
              "`auto` resolves to bf16 on a CPU with amx_bf16 or avx512_bf16 and to fp32 on one without them "
-             "(aae/precision.py); an auto model's fp32 budget trains fewer epochs (its `fp32_budgets`), sized so "
+             "(aae/precision.py); an auto model's fp32 budget trains fewer epochs (`FP32_CPU_EPOCHS` in benchmarks/recipes.py), sized so "
              "a run costs about what it costs in bf16: `fp32 budget / bf16 budget` is the time of a run's training "
              "updates in the fp32 budget on this CPU over the bf16 budget's, both at the two-worker rates measured "
              "here (on a CPU without native bf16, fp32 steps are faster than here and bf16 ones 3-4x slower). `one-pass D`: the discriminator "

@@ -36,27 +36,27 @@ def _sync(device: str) -> None:
 
 
 def updates_per_second(name: str, device: str, updates: int) -> tuple[float, str]:
-    model, config, batch = fresh_model(name, device=device)
+    model, r, batch = fresh_model(name, device=device)
     for timed in (False, True):  # a warm-up pass (kernels, allocator), then the timed one
         _sync(device)
         t0 = time.perf_counter()
         for _ in range(updates):
-            with precision_context(config.precision, device):
+            with precision_context(r.training.precision, device):
                 model.update(batch)
         _sync(device)
-    return updates / (time.perf_counter() - t0), config.precision
+    return updates / (time.perf_counter() - t0), r.training.precision
 
 
 def syncs_per_update(name: str) -> int:
     """The host-device synchronisations of one cuda update, as torch's sync debug mode counts them."""
-    model, config, batch = fresh_model(name, device="cuda")
+    model, r, batch = fresh_model(name, device="cuda")
     model.update(batch)
     torch.cuda.synchronize()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         torch.cuda.set_sync_debug_mode("warn")
         try:
-            with precision_context(config.precision, "cuda"):
+            with precision_context(r.training.precision, "cuda"):
                 model.update(batch)
         finally:
             torch.cuda.set_sync_debug_mode("default")

@@ -16,7 +16,7 @@ import argparse
 import dataclasses
 import sys
 
-from aae.cli import Benchmark, benchmark_main, positive_int
+from benchmarks.cli import Benchmark, benchmark_main, positive_int
 from aae.data import load_dataset
 from aae.data.mnist import SPLIT_SIZES as MNIST_SPLITS
 from aae.errors import DataMissing, UserError

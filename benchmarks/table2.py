@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sys
 
-from aae.cli import Benchmark, benchmark_main
+from benchmarks.cli import Benchmark, benchmark_main
 from aae.results import CODE_ENERGY, USAGE_ENTROPY, Column, TableLayout
 from benchmarks.learning_curves import plot_learning_curves
 from benchmarks.matching_figure import plot_matching
@@ -61,7 +61,7 @@ LAYOUT = TableLayout(
 )
 
 def make_specs(*, models, columns, seeds, budget, overrides):
-    # per-dataset recipes (SVHN's) come with each model's config: aae.registry.dataset_recipe
+    # per-dataset changes (SVHN's) come with each model's recipe: benchmarks/recipes.py
     return grid("table2", models=models, columns=list(columns), seeds=seeds, budget=budget, overrides=overrides,
                 evals=("classification",), curve=("valid_error",))
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from aae.cli import Benchmark, OneLineParser, benchmark_main, positive_int
+from benchmarks.cli import Benchmark, OneLineParser, benchmark_main, positive_int
 from aae.models.semisupervised import MAX_CLUSTERS
 from aae.results import USAGE_ENTROPY, Column, Detail, TableLayout
 from benchmarks.learning_curves import plot_learning_curves
@@ -73,8 +73,8 @@ def make_specs(*, models, columns, seeds, budget, overrides):
     for row in models:
         model, _, k = row.partition(":")
         specs += grid("table3", models=[model], columns=list(columns), seeds=seeds, budget=budget,
-                      overrides=[f"n_clusters={k}", *overrides], evals=("clustering",), curve=("valid_clustering",),
-                      variant=k)
+                      overrides=overrides, changes={"n_clusters": int(k)}, evals=("clustering",),
+                      curve=("valid_clustering",), variant=k)
     return specs
 
 

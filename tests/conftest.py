@@ -59,3 +59,12 @@ def run_process(module: str, *args: str, env_extra: dict | None = None):
 def smoke_args(tmp_path: Path, *extra: str) -> list[str]:
     return ["--budget", "smoke", "--datasets", "synthetic", "--runs-dir", str(tmp_path / "runs"),
             "--results-dir", str(tmp_path / "results"), *extra]
+
+
+def smoke_plan(name: str, overrides=()) -> dict:
+    """The smoke recipe's training plan as DataInfo's fields, for a test that builds a model
+    itself (GMMN+AE counts its autoencoder stage in the loop's epochs)."""
+    from benchmarks.recipes import recipe
+
+    training = recipe(name, "smoke", overrides=list(overrides)).training
+    return {"epochs": training.epochs, "updates_per_epoch": training.steps_per_epoch}

@@ -5,7 +5,8 @@ import pytest
 import torch
 
 from aae.models.base import DataInfo
-from aae.registry import config_for, get_model
+from aae.registry import get_model
+from benchmarks.recipes import recipe
 from baselines.gmmn import mmd_squared
 
 
@@ -58,8 +59,8 @@ def test_mmd_is_float32_under_bfloat16_autocast():
 
 def test_gmmn_trains_the_autoencoder_then_only_the_generator():
     torch.manual_seed(0)
-    model = get_model("gmmn_ae").cls(config_for("gmmn_ae", "smoke", ["ae_epochs=1", "epochs=2", "steps_per_epoch=3"]),
-                                     DataInfo(784, 10, 600, 600), "cpu")
+    plan = DataInfo(784, 10, 600, 600, epochs=2, updates_per_epoch=3)
+    model = get_model("gmmn_ae").cls(recipe("gmmn_ae", "smoke", overrides=["ae_epochs=1"]).model, plan, "cpu")
     images = torch.rand(600, 784)
     model.set_training_images(images)
     x = {"x": images[:40]}
@@ -67,7 +68,7 @@ def test_gmmn_trains_the_autoencoder_then_only_the_generator():
     encoder = [p.clone() for p in model.nets["encoder"].parameters()]
     assert set(model.update(x)) == {"loss", "mmd", "mmd_floor"}
     assert all(torch.equal(a, b) for a, b in zip(encoder, model.nets["encoder"].parameters()))
-    restored = get_model("gmmn_ae").cls(model.config, DataInfo(784, 10, 600, 600), "cpu")
+    restored = get_model("gmmn_ae").cls(model.config, plan, "cpu")
     restored.load_state_dict(model.state_dict())  # a resumed run continues in the generator's stage
     restored.set_training_images(images)
     assert set(restored.update(x)) == {"loss", "mmd", "mmd_floor"}
@@ -79,9 +80,8 @@ def test_gmmn_autoencoder_steps_on_its_own_minibatch():
     """A loop minibatch of 1000 images is ten autoencoder updates of 100 (the original's size),
     and one generator update on all 1000 codes."""
     torch.manual_seed(0)
-    model = get_model("gmmn_ae").cls(config_for("gmmn_ae", "smoke", ["ae_epochs=1", "epochs=2", "steps_per_epoch=1",
-                                                                     "gen_updates_per_step=3"]),
-                                     DataInfo(784, 10, 4000, 0), "cpu")
+    model = get_model("gmmn_ae").cls(recipe("gmmn_ae", "smoke", overrides=["ae_epochs=1", "gen_updates_per_step=3"]).model,
+                                     DataInfo(784, 10, 4000, 0, epochs=2, updates_per_epoch=1), "cpu")
     images = torch.rand(4000, 784)
     model.set_training_images(images)
     x = {"x": images[:1000]}
@@ -95,9 +95,8 @@ def test_gmmn_autoencoder_steps_on_its_own_minibatch():
 
 def test_gmmn_generator_encodes_the_training_set_once_and_moves_towards_the_real_codes():
     torch.manual_seed(0)
-    config = config_for("gmmn_ae", "smoke", ["ae_epochs=1", "epochs=2", "steps_per_epoch=1", "batch_size=100",
-                                             "gen_updates_per_step=20", "gen_hidden=[64, 64]"])
-    model = get_model("gmmn_ae").cls(config, DataInfo(784, 10, 1000, 0), "cpu")
+    config = recipe("gmmn_ae", "smoke", overrides=["ae_epochs=1", "gen_updates_per_step=20", "gen_hidden=[64, 64]"]).model
+    model = get_model("gmmn_ae").cls(config, DataInfo(784, 10, 1000, 0, epochs=2, updates_per_epoch=1), "cpu")
     images = torch.rand(1000, 784)
     model.set_training_images(images)
     model.update({"x": images[:100]})
@@ -114,7 +113,7 @@ def test_gmmn_generator_encodes_the_training_set_once_and_moves_towards_the_real
 def test_gan_starts_from_goodfellows_weights_and_gaussian_noise():
     torch.manual_seed(0)
     mean = torch.linspace(0.01, 0.9, 784)
-    model = get_model("gan").cls(config_for("gan", "smoke"), DataInfo(784, 10, 600, 600, mean, mean), "cpu")
+    model = get_model("gan").cls(recipe("gan", "smoke").model, DataInfo(784, 10, 600, 600, mean, mean), "cpu")
     linears = {name: [m for m in model.nets[name].modules() if isinstance(m, torch.nn.Linear)]
                for name in ("generator", "discriminator")}
     for name, bound in (("generator", 0.05), ("discriminator", 0.005)):
@@ -124,7 +123,7 @@ def test_gan_starts_from_goodfellows_weights_and_gaussian_noise():
     assert all(float(m.bias.detach().abs().max()) == 0 for m in linears["generator"][:-1])
     noise = model.noise(20_000)
     assert abs(float(noise.std()) - 1.0) < 0.02 and float(noise.abs().max()) > 1.5  # Gaussian, not U(-1, 1)
-    torch_init = get_model("gan").cls(config_for("gan", "smoke", ["init=torch", "noise=uniform"]),
+    torch_init = get_model("gan").cls(recipe("gan", "smoke", overrides=["init=torch", "noise=uniform"]).model,
                                       DataInfo(784, 10, 600, 600, mean, mean), "cpu")
     assert float(torch_init.noise(1000).abs().max()) <= 1.0
     assert float(torch_init.nets["discriminator"][1].linear.weight.detach().abs().max()) > 0.01  # PyTorch's own scale

@@ -121,13 +121,14 @@ def test_help_explains_the_verdicts():
 
 def fake_table2_records(path: Path, errors: dict[tuple[str, str], list[float]], missing: dict) -> None:
     """A records file of Table 2 holding these per-seed test errors: (model, setting) -> values."""
-    from aae.registry import config_for
+    from benchmarks.recipes import recipe
     from aae.spec import JobSpec
 
     lines = [json.dumps({"meta": {"header": {"budget": "cpu"}, "missing": missing, "extra_rows": [], "argv": []}})]
     for (model, setting), values in errors.items():
         for trial, value in enumerate(values):
-            spec = JobSpec("table2", model, config_for(model, "smoke"), "mnist", setting, trial, trial, "cpu")
+            r = recipe(model, "smoke")
+            spec = JobSpec("table2", model, r.model, r.training, "mnist", setting, trial, trial, "cpu")
             lines.append(json.dumps({"run_id": spec.run_id, "run": spec.describe(), "status": {"state": "done"},
                                      "record": {"spec": spec.to_dict(), "metrics": {"test_error": value}}}))
     path.parent.mkdir(parents=True, exist_ok=True)

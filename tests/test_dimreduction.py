@@ -12,9 +12,10 @@ from aae.eval.classification import probabilities
 from aae.eval.clustering import clustering_metrics
 from aae.models.base import DataInfo
 from aae.models.semisupervised import head_penalty
-from aae.registry import config_for, get_model
+from aae.registry import get_model
+from benchmarks.recipes import recipe
 from aae.results import Column
-from benchmarks.dimreduction import variant_overrides
+from benchmarks.dimreduction import variant_changes
 from tests.conftest import run_cli, smoke_args
 
 
@@ -29,11 +30,11 @@ def test_the_head_penalty_acts_only_below_eta():
     assert head_penalty(torch.tensor([[0.0, 0.0], [3.0, 4.0]]), eta=5.0).item() == 0.0  # at eta: zero
 
 
-def _train(overrides, labelled: int, steps: int = 400):
+def _train(changes: dict, labelled: int, steps: int = 400):
     data = make_synthetic()
     mean, std = data.pixel_stats()
     torch.manual_seed(0)
-    config = config_for("dimred_aae", "smoke", ["hidden=[256, 256]", "disc_hidden=[128]", *overrides])
+    config = recipe("dimred_aae", "smoke", changes={"hidden": (256, 256), "disc_hidden": (128,), **changes}).model
     model = get_model("dimred_aae").cls(config, DataInfo(784, 10, 600, labelled, mean, std), "cpu")
     x, y, g = data.floats("train"), data.labels("train"), torch.Generator().manual_seed(0)
     lab = torch.cat([torch.nonzero(y == c)[:labelled // 10, 0] for c in range(10)])
@@ -46,7 +47,7 @@ def _train(overrides, labelled: int, steps: int = 400):
 def test_with_100_labels_the_2d_model_classifies_and_spreads_its_heads():
     """400 updates on ten synthetic classes with 10 labels each: far below the 90% of chance
     (seed 0: 10% error); the heads end about eta apart."""
-    model, data = _train([], labelled=100)
+    model, data = _train({}, labelled=100)
     q = probabilities(model.predict_proba, data.floats("test"))
     assert (q.argmax(1) != data.labels("test")).float().mean() < 0.3
     codes = model.codes(data.floats("test"))
@@ -59,7 +60,7 @@ def test_with_100_labels_the_2d_model_classifies_and_spreads_its_heads():
 
 
 def test_unsupervised_20_clusters_beat_chance_on_separated_classes():
-    model, data = _train(variant_overrides("2", Column("synthetic", "none", "")), labelled=0)
+    model, data = _train(variant_changes("2", Column("synthetic", "none", "")), labelled=0)
     assert model.streams == ("unlabelled",)
     q = {s: probabilities(model.predict_proba, data.floats(s)).numpy() for s in ("valid", "test")}
     m = clustering_metrics(q["valid"], data.y_valid, q["test"], data.y_test, 10)

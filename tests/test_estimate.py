@@ -1,16 +1,17 @@
 """--estimate: a table's cost from timed updates, before any run starts (a fake timer here)."""
 import pytest
 
-from aae import cli, estimate
+from aae import estimate
+from benchmarks import cli
 from aae.estimate import Workload, plan, report, slurm_timeout_min
-from aae.registry import config_for
+from benchmarks.recipes import recipe
 from aae.spec import JobSpec
 from tests.conftest import run_cli, smoke_args
 
 
 def spec(model, trial, dataset="mnist", epochs=10, steps=100):
-    config = config_for(model, "smoke", [f"epochs={epochs}", f"steps_per_epoch={steps}"])
-    return JobSpec("table2", model, config, dataset, "100", trial, trial, "smoke")
+    r = recipe(model, "smoke", overrides=[f"epochs={epochs}", f"steps_per_epoch={steps}"])
+    return JobSpec("table2", model, r.model, r.training, dataset, "100", trial, trial, "smoke")
 
 
 def test_a_run_costs_its_epochs_times_its_updates_over_the_timed_rate():
@@ -64,7 +65,8 @@ def test_the_cli_estimates_every_row_and_trains_nothing(tmp_path, monkeypatch):
 
 
 def test_the_fresh_process_times_a_real_model(tmp_path):
-    w = Workload("nn_baseline", config_for("nn_baseline", "smoke"), 784, 10, 1000)
+    r = recipe("nn_baseline", "smoke")
+    w = Workload("nn_baseline", r.model, r.training, 784, 10, 1000)
     [[(stage, share, rate)]] = estimate.measure([w], "cpu", 1, warmup=1, timed=2, workers=2)
     assert (stage, share) == ("updates", 1.0) and rate > 0
 

@@ -9,22 +9,23 @@ import torch
 
 from aae.eval.parzen import parzen_evaluate
 from aae.models.base import DataInfo
-from aae.registry import config_for, get_model
+from aae.registry import get_model
+from benchmarks.recipes import recipe
 from aae.results import Column
 from aae.train import precision_context, run_job
 from baselines.m2 import M2
 from benchmarks.perf import parzen_one_pass_float64, parzen_two_pass_float64
 from benchmarks.specs import grid
 
-INFO = DataInfo(784, 10, 600, 100, torch.full((784,), 0.13), torch.full((784,), 0.31))
+INFO = DataInfo(784, 10, 600, 100, torch.full((784,), 0.13), torch.full((784,), 0.31), epochs=2, updates_per_epoch=5)
 
 
 def model_and_batch(name):
     torch.manual_seed(0)
-    config = config_for(name, "smoke", ["hidden=[64, 64]"] if name != "gmmn_ae" else [])
-    model = get_model(name).cls(config, INFO, "cpu")
+    r = recipe(name, "smoke", overrides=["hidden=[64, 64]"] if name != "gmmn_ae" else [])
+    model = get_model(name).cls(r.model, INFO, "cpu")
     g = torch.Generator().manual_seed(1)
-    batch = {"x": torch.rand(config.batch_size, 784, generator=g), "x_lab": torch.rand(32, 784, generator=g),
+    batch = {"x": torch.rand(r.training.batch_size, 784, generator=g), "x_lab": torch.rand(32, 784, generator=g),
              "y_lab": torch.randint(0, 10, (32,), generator=g)}
     return model, batch
 
@@ -75,7 +76,7 @@ def test_the_benchmarks_reference_implementations_agree_with_ours():
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device on this machine")
 def test_one_update_on_cuda_moves_the_weights():
     torch.manual_seed(0)
-    model = get_model("ssaae").cls(config_for("ssaae", "smoke", ["hidden=[64, 64]"]), INFO, "cuda")
+    model = get_model("ssaae").cls(recipe("ssaae", "smoke", overrides=["hidden=[64, 64]"]).model, INFO, "cuda")
     before = {k: v.clone() for k, v in model.nets.state_dict().items()}
     batch = {"x": torch.rand(100, 784, device="cuda"), "x_lab": torch.rand(32, 784, device="cuda"),
              "y_lab": torch.randint(0, 10, (32,), device="cuda")}
@@ -145,8 +146,8 @@ def test_an_update_never_reads_a_tensor_back_to_the_host(name, monkeypatch):
     import traceback
 
     model_name, _, stage = name.partition(":")
-    info = DataInfo(784, 10, 1000, 100, torch.full((784,), 0.13), torch.full((784,), 0.31))
-    model = get_model(model_name).cls(config_for(model_name, "smoke"), info, "cpu")
+    info = DataInfo(784, 10, 1000, 100, torch.full((784,), 0.13), torch.full((784,), 0.31), epochs=2, updates_per_epoch=5)
+    model = get_model(model_name).cls(recipe(model_name, "smoke").model, info, "cpu")
     model.set_training_images(torch.rand(1000, 784))
     if stage:
         model.enter_stage(stage, torch.rand(1000, 784))

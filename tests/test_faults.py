@@ -20,7 +20,8 @@ import aae.io
 from aae import checkpoints
 from aae.data import load_dataset
 from aae.models.base import DataInfo
-from aae.registry import config_for, get_model
+from aae.registry import get_model
+from benchmarks.recipes import recipe
 from aae.runs import RunDir
 from aae.spec import JobSpec
 from aae.train import failure_reason
@@ -179,7 +180,7 @@ def other_models_checkpoint(path):
     ckpt = torch.load(path, weights_only=True)
     data = load_dataset("synthetic")
     info = DataInfo(data.input_dim, data.n_classes, len(data.x_train), len(data.x_train))
-    vae = get_model("vae").cls(config_for("vae", "smoke"), info, "cpu")
+    vae = get_model("vae").cls(recipe("vae", "smoke").model, info, "cpu")
     checkpoints.save(path, {**ckpt, "model": vae.state_dict()})
 
 

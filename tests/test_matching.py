@@ -6,7 +6,8 @@ import torch
 from aae.data import load_dataset
 from aae.eval import EvalContext, evaluate
 from aae.eval.matching import MatchedCode, code_measures, std_ratio, usage
-from aae.registry import config_for, get_model
+from aae.registry import get_model
+from benchmarks.recipes import recipe
 from aae.results import Column
 from aae.models.base import DataInfo
 from benchmarks.specs import grid
@@ -77,7 +78,7 @@ def test_every_aae_model_scores_its_codes_and_leaves_the_rng_alone(model, synthe
     torch.manual_seed(0)
     mean, std = data.pixel_stats()
     info = DataInfo(data.input_dim, data.n_classes, len(data.x_train), len(data.x_train), mean, std)
-    net = get_model(model).cls(config_for(model, "smoke", ["disc_noise=0.3"]), info, "cpu")
+    net = get_model(model).cls(recipe(model, "smoke", overrides=["disc_noise=0.3"]).model, info, "cpu")
     ctx = EvalContext(data=data, device=torch.device("cpu"), seed=7)
     before = torch.get_rng_state()
     first = evaluate("matching", net, ctx)

@@ -11,7 +11,9 @@ from aae.data.subsets import labelled_indices
 from aae.data.synthetic import make_synthetic
 from aae.eval.classification import error_rate
 from aae.models.base import DataInfo
-from aae.registry import config_for, get_model, model_names
+from aae.registry import get_model, model_names
+from benchmarks.recipes import recipe
+from tests.conftest import smoke_plan
 
 
 # the models that learn: Table 1's sanity rows (aae/models/sanity.py) are made from the data and
@@ -34,8 +36,8 @@ def test_model_learns_on_synthetic_data(name, overrides):
     torch.manual_seed(0)
     data = make_synthetic()
     info = get_model(name)
-    model = info.cls(config_for(name, "smoke", list(overrides)), DataInfo(784, 10, 600, 100, *data.pixel_stats()),
-                     "cpu")
+    model = info.cls(recipe(name, "smoke", overrides=list(overrides)).model,
+                     DataInfo(784, 10, 600, 100, *data.pixel_stats(), **smoke_plan(name)), "cpu")
     x, y = data.floats("train"), data.labels("train")
     model.set_training_images(x)  # as the training loop does
     labelled = labelled_indices(data.y_train, 100, 10, seed=0)
@@ -58,9 +60,9 @@ def test_model_learns_on_synthetic_data(name, overrides):
 def test_state_dict_round_trip_restores_predictions():
     data = make_synthetic()
     torch.manual_seed(0)
-    a = get_model("nn_baseline").cls(config_for("nn_baseline", "smoke"), DataInfo(784, 10, 600, 100), "cpu")
+    a = get_model("nn_baseline").cls(recipe("nn_baseline", "smoke").model, DataInfo(784, 10, 600, 100), "cpu")
     torch.manual_seed(1)
-    b = get_model("nn_baseline").cls(config_for("nn_baseline", "smoke"), DataInfo(784, 10, 600, 100), "cpu")
+    b = get_model("nn_baseline").cls(recipe("nn_baseline", "smoke").model, DataInfo(784, 10, 600, 100), "cpu")
     x = data.floats("test")
     assert not torch.equal(a.predict_proba(x), b.predict_proba(x))
     b.load_state_dict(a.state_dict())
@@ -82,7 +84,7 @@ def test_labelled_minibatches_come_only_from_the_labelled_subset():
 @pytest.mark.parametrize("name", [n for n in LEARNING if hasattr(get_model(n).cls, "sample")])
 def test_samples_come_from_the_given_generator(name):
     torch.manual_seed(0)
-    model = get_model(name).cls(config_for(name, "smoke"), DataInfo(784, 10, 600, 100), "cpu")
+    model = get_model(name).cls(recipe(name, "smoke").model, DataInfo(784, 10, 600, 100, **smoke_plan(name)), "cpu")
     a = model.sample(7, torch.Generator().manual_seed(3))
     assert a.shape == (7, 784) and a.min() >= 0 and a.max() <= 1
     assert torch.equal(a, model.sample(7, torch.Generator().manual_seed(3)))
@@ -103,8 +105,8 @@ def test_samples_move_towards_the_data(name):
     # the GAN from PyTorch's init: Goodfellow's starts every sample at the mean image, already near
     # the data, which 120 updates on this tiny set do not beat (its init has its own test)
     overrides = ["init=torch"] if name == "gan" else []
-    model = get_model(name).cls(config_for(name, "smoke", overrides), DataInfo(784, 10, 600, 100, *data.pixel_stats()),
-                                "cpu")
+    model = get_model(name).cls(recipe(name, "smoke", overrides=overrides).model,
+                                DataInfo(784, 10, 600, 100, *data.pixel_stats(), **smoke_plan(name)), "cpu")
     model.set_training_images(x)  # as the training loop does (GMMN+AE encodes them once)
     before = _distance_to_data(model.sample(200, torch.Generator().manual_seed(0)), x)
     labelled = labelled_indices(data.y_train, 100, 10, seed=0)

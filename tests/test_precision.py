@@ -7,7 +7,8 @@ import pytest
 
 from aae import precision
 from aae.precision import choose, cpu_flags
-from aae.registry import config_for, get_model
+from aae.registry import get_model
+from benchmarks.recipes import FP32_CPU_EPOCHS, RECIPES, recipe
 from tests.conftest import run_cli, smoke_args
 from tests.test_committed_records import RESULTS, regenerate, without_date
 
@@ -46,31 +47,27 @@ def test_cpu_flags_reads_x86_and_arm_cpuinfo():
 
 def test_the_cpu_budget_trains_in_bf16_where_native_and_in_resized_fp32_elsewhere(monkeypatch):
     fake_cpu(monkeypatch, AMX_CPU)
-    fast = config_for("aae", "cpu")
-    assert fast.precision == "bf16" and fast.epochs == get_model("aae").config_cls.for_budget("cpu").epochs
-    assert config_for("m2", "cpu").precision == "fp32"  # validated in float32: never auto
+    fast = recipe("aae", "cpu").training
+    assert fast.precision == "bf16" and fast.epochs == RECIPES["aae"]("cpu").training.epochs
+    assert recipe("m2", "cpu").training.precision == "fp32"  # validated in float32: never auto
 
     fake_cpu(monkeypatch, NO_BF16_CPU)
-    slow = config_for("aae", "cpu")
-    fp32_epochs = get_model("aae").config_cls.fp32_budgets["cpu"]["epochs"]
-    assert slow.precision == "fp32" and slow.epochs == fp32_epochs < fast.epochs
-    assert config_for("aae", "cpu", ["epochs=3"]).epochs == 3  # the command line wins over the resize
-    forced = config_for("aae", "cpu", ["precision=bf16"])  # --set forces it, with the bf16 recipe's epochs
+    slow = recipe("aae", "cpu").training
+    assert slow.precision == "fp32" and slow.epochs == FP32_CPU_EPOCHS["aae"] < fast.epochs
+    assert recipe("aae", "cpu", overrides=["epochs=3"]).training.epochs == 3  # the command line wins over the resize
+    forced = recipe("aae", "cpu", overrides=["precision=bf16"]).training  # --set forces it, with the bf16 recipe's epochs
     assert forced.precision == "bf16" and forced.epochs == fast.epochs
 
     monkeypatch.setenv(precision.PRECISION_ENV, "bf16")  # a command's --precision bf16
-    assert config_for("aae", "cpu").precision == "bf16"
+    assert recipe("aae", "cpu").training.precision == "bf16"
 
 
 def test_every_auto_budget_declares_its_fp32_epochs_at_most_its_bf16_ones():
     """A model whose cpu budget says auto must say what it trains on a CPU without bf16."""
-    from aae.registry import model_names
-
-    for name in model_names():
-        cls = get_model(name).config_cls
-        if cls.for_budget("cpu").precision == "auto":
-            fp32 = cls.fp32_budgets["cpu"]
-            assert 1 <= fp32["epochs"] <= cls.for_budget("cpu").epochs, name
+    for name, of_budget in RECIPES.items():
+        training = of_budget("cpu").training
+        if training.precision == "auto":
+            assert 1 <= FP32_CPU_EPOCHS[name] <= training.epochs, name
 
 
 def table2(tmp_path, *extra):
@@ -80,7 +77,7 @@ def table2(tmp_path, *extra):
 
 
 def run_ids(records_file):
-    return {e["run_id"]: e["record"]["spec"]["config"]["precision"]
+    return {e["run_id"]: e["record"]["spec"]["training"]["precision"]
             for e in map(json.loads, records_file.read_text().splitlines()[1:])}
 
 
@@ -120,7 +117,7 @@ def test_runs_made_on_a_bf16_cpu_restore_on_one_without_it_and_never_mix(tmp_pat
     fp32_runs = run_ids(records)
     assert set(fp32_runs.values()) == {"fp32"} and not set(fp32_runs) & set(bf16_runs)
     for run_id in bf16_runs:  # the bf16 runs were neither resumed nor touched by the fp32 ones
-        assert json.loads((tmp_path / "runs" / run_id / "record.json").read_text())["spec"]["config"]["precision"] == "bf16"
+        assert json.loads((tmp_path / "runs" / run_id / "record.json").read_text())["spec"]["training"]["precision"] == "bf16"
 
 
 def test_a_bf16_run_on_a_cpu_without_it_says_so(tmp_path, monkeypatch):

@@ -6,13 +6,14 @@ import torch
 from aae.data.synthetic import make_synthetic
 from aae.errors import UserError
 from aae.models.base import DataInfo
-from aae.registry import config_for, get_model
+from aae.registry import get_model
+from benchmarks.recipes import recipe
 from benchmarks import table1
 
 
 def built(name, seed, x):
     torch.manual_seed(seed)  # as the training loop does before building a model
-    model = get_model(name).cls(config_for(name, "cpu"), DataInfo(784, 10, len(x), 0), "cpu")
+    model = get_model(name).cls(recipe(name, "cpu").model, DataInfo(784, 10, len(x), 0), "cpu")
     model.set_training_images(x)
     return model
 

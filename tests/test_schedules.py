@@ -40,7 +40,7 @@ def test_a_scheduled_run_resumes_at_the_rates_and_weights_of_an_uninterrupted_on
         ca, cb = (torch.load(d / "checkpoint.pt", weights_only=True)["model"] for d in (a, b))
         for k in ca["nets"]:
             assert torch.equal(ca["nets"][k], cb["nets"][k]), k
-        assert json.loads((a / "config.json").read_text())["config"]["lr_schedule"] == "cosine"
+        assert json.loads((a / "config.json").read_text())["training"]["lr_schedule"] == "cosine"
         for name, opt in ca["optimizers"].items():
             for group in opt["param_groups"]:  # the last epoch's rate: the initial one times cos's factor
                 assert group["lr"] == pytest.approx(group["initial_lr"] * 0.5 * (1 + math.cos(math.pi * 2 / 3))), name

@@ -8,6 +8,7 @@ from aae.models.semisupervised import SemiSupervisedAAE, SemiSupervisedAAEConfig
 from aae.registry import register_model
 from aae.train import run_job
 from benchmarks.specs import grid
+from benchmarks.recipes import RECIPES
 from benchmarks.table2 import SYNTHETIC_COLUMNS
 from aae.data.synthetic import make_synthetic
 
@@ -53,8 +54,9 @@ class LabelSpy(SemiSupervisedAAE):
         return super().update(batch)
 
 
-def test_labelled_batches_come_only_from_the_labelled_subset(tmp_path):
+def test_labelled_batches_come_only_from_the_labelled_subset(tmp_path, monkeypatch):
     register_model("label_spy", SemiSupervisedAAEConfig)(LabelSpy)
+    monkeypatch.setitem(RECIPES, "label_spy", RECIPES["ssaae"])
     [spec] = grid("spy", models=["label_spy"], columns=[SYNTHETIC_COLUMNS[0]], seeds=1, budget="smoke",
                   overrides=[], evals=())
     record = run_job(spec, tmp_path, progress=False)
@@ -63,7 +65,7 @@ def test_labelled_batches_come_only_from_the_labelled_subset(tmp_path):
     assert len(allowed) == 100
     rows = [(tuple(np.rint(x.numpy() * 255).astype(np.uint8)), int(y)) for xb, yb in LabelSpy.seen
             for x, y in zip(xb, yb)]
-    assert len(rows) == spec.config.epochs * spec.config.steps_per_epoch * spec.config.batch_size
+    assert len(rows) == spec.training.epochs * spec.training.steps_per_epoch * spec.training.batch_size
     assert all(allowed.get(x) == y for x, y in rows)  # every labelled image is in the subset, with its own label
 
 
@@ -74,13 +76,13 @@ def test_reconstructions_come_back_as_pixels_whether_or_not_the_model_standardis
 
     from aae.models.base import DataInfo
     from aae.models.semisupervised import SemiSupervisedAAE
-    from aae.registry import config_for
+    from benchmarks.recipes import recipe
 
     torch.manual_seed(0)
     x = torch.rand(16, 784) * 0.5 + 0.25
     info = DataInfo(784, 10, 16, 16, x.mean(0), x.std(0))
     for standardize in (True, False):
-        model = SemiSupervisedAAE(dataclasses.replace(config_for("ssaae", "smoke"), standardize=standardize), info)
+        model = SemiSupervisedAAE(dataclasses.replace(recipe("ssaae", "smoke").model, standardize=standardize), info)
         images = model.reconstruct(x)
         assert images.shape == x.shape
         # an untrained decoder's output sits near the standardised mean 0, i.e. near the pixel mean

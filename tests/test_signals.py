@@ -73,7 +73,7 @@ def test_a_signal_cancels_the_queue_and_leaves_no_worker(tmp_path, sig, code):
 
 
 def test_sigterm_is_handled_as_an_interrupt_and_the_old_handler_comes_back(capsys):
-    from aae.cli import guarded
+    from benchmarks.cli import guarded
 
     before = signal.getsignal(signal.SIGTERM)
 

@@ -31,7 +31,7 @@ class FakeJob:
     def done(self, force_check=False):
         self.polls += 1
         if self.finish_at is not None and self.polls >= self.finish_at:
-            epochs = self.run.spec.config.epochs  # a record that passes the read-back checks
+            epochs = self.run.spec.training.epochs  # a record that passes the read-back checks
             self.run.metrics.write_text("".join(f'{{"epoch": {e}}}\n' for e in range(1, epochs + 1)))
             self.run.finish({"spec": self.run.spec.to_dict(), "metrics": {"test_error": 1.0}, "epochs": epochs,
                              "train_wall_time_s": 0.0, "eval_wall_time_s": 0.0,

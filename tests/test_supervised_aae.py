@@ -9,7 +9,8 @@ import torch
 from aae.batches import epoch_batches
 from aae.data.synthetic import make_synthetic
 from aae.models.base import DataInfo
-from aae.registry import config_for, get_model
+from aae.registry import get_model
+from benchmarks.recipes import recipe
 from aae.eval.features import feature_network, predicted_labels
 from benchmarks.figure7 import label_agreement
 from tests.conftest import run_cli
@@ -18,7 +19,7 @@ from tests.conftest import run_cli
 def test_label_decides_the_class_of_decoded_images():
     torch.manual_seed(0)
     data = make_synthetic()
-    model = get_model("supervised_aae").cls(config_for("supervised_aae", "smoke"), DataInfo(784, 10, 600, 600), "cpu")
+    model = get_model("supervised_aae").cls(recipe("supervised_aae", "smoke").model, DataInfo(784, 10, 600, 600), "cpu")
     x, y = data.floats("train"), data.labels("train")
     for epoch in range(10):
         for batch in epoch_batches(model.streams, x, y, np.arange(600), 50, 12, seed=0, epoch=epoch):

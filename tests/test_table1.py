@@ -137,7 +137,8 @@ def test_the_reconstruction_ceiling_of_a_perfect_autoencoder_is_the_training_ima
     from aae.data import load_dataset
     from aae.eval import EvalContext, evaluate
     from aae.models.base import DataInfo
-    from aae.registry import config_for, get_model
+    from aae.registry import get_model
+    from benchmarks.recipes import recipe
 
     class Identity:
         def reconstruct(self, x):
@@ -146,7 +147,7 @@ def test_the_reconstruction_ceiling_of_a_perfect_autoencoder_is_the_training_ima
     data = load_dataset("synthetic")
     ctx = EvalContext(data=data, device=torch.device("cpu"), seed=0)
     ceiling = evaluate("recon_parzen@300", Identity(), ctx)
-    row = get_model("training_images").cls(config_for("training_images", "cpu"), DataInfo(784, 10, 600, 0))
+    row = get_model("training_images").cls(recipe("training_images", "cpu").model, DataInfo(784, 10, 600, 0))
     row.set_training_images(data.floats("train"))
     sanity = evaluate("parzen@300", row, ctx)
     assert ceiling == {f"recon_{k}": v for k, v in sanity.items()}

@@ -9,7 +9,8 @@ from aae.data.synthetic import make_synthetic
 from aae.eval.classification import probabilities
 from aae.eval.clustering import clustering_metrics
 from aae.models.base import DataInfo
-from aae.registry import config_for, get_model
+from aae.registry import get_model
+from benchmarks.recipes import recipe
 from tests.conftest import run_cli, smoke_args
 
 
@@ -21,7 +22,7 @@ def test_the_clustering_aae_separates_well_separated_classes():
     data = make_synthetic()
     mean, std = data.pixel_stats()
     torch.manual_seed(0)
-    config = config_for("clustering_aae", "smoke", ["hidden=[256, 256]", "disc_hidden=[128]", "n_clusters=16"])
+    config = recipe("clustering_aae", "smoke", overrides=["hidden=[256, 256]", "disc_hidden=[128]", "n_clusters=16"]).model
     model = get_model("clustering_aae").cls(config, DataInfo(784, 10, 600, 0, mean, std), "cpu")
     assert model.streams == ("unlabelled",)  # section 6 reads no label
     x, g = data.floats("train"), torch.Generator().manual_seed(0)

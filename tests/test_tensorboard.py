@@ -9,7 +9,7 @@ from torch.utils.tensorboard import SummaryWriter
 
 from aae import train
 from aae.events import TENSORBOARD_ENV, run_name, tag
-from aae.registry import config_for
+from benchmarks.recipes import recipe
 from aae.spec import JobSpec
 from aae.train import run_job
 
@@ -29,7 +29,8 @@ def events_of(run):
 
 def smoke_aae(trial: int = 0) -> JobSpec:
     """Table 1's AAE on the stand-in data, three epochs, its validation curve and no evaluation."""
-    return JobSpec("table1", "aae", config_for("aae", "smoke", ["epochs=3"]), "synthetic", "all", trial, trial,
+    r = recipe("aae", "smoke", overrides=["epochs=3"])
+    return JobSpec("table1", "aae", r.model, r.training, "synthetic", "all", trial, trial,
                    "smoke", evals=(), curve=("parzen_valid",))
 
 

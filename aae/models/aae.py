@@ -56,50 +56,11 @@ class AAEConfig:
     recon_momentum: float = 0.9
     adv_lr: float = 0.1
     adv_momentum: float = 0.1
-    lr_schedule: str = "constant"  # every phase's rate over the epochs (aae/schedules.py)
-    batch_size: int = 100
-    epochs: int = 1000
-    steps_per_epoch: int = 0
-    precision: str = "fp32"  # "bf16": bfloat16 autocast, float32 weights; "auto": bf16 where native (aae/precision.py)
-    # on a CPU without native bf16 the cpu budget trains in float32, at 2 workers 1.49x slower per
-    # step (results/perf.md): 16 of the 24 epochs cost a run what 24 cost in bf16 (sized by time,
-    # not chosen on validation; the step schedule still drops the rates for the last quarter)
-    fp32_budgets: ClassVar[dict] = {"cpu": {"epochs": 16}}
     choices: ClassVar[dict] = {"encoder": ENCODERS, "prior": PRIORS, "optimizer": OPTIMIZERS}
-    late_fields: ClassVar[tuple] = ("disc_noise", "lr_schedule")  # counted only when set (registry.defining_fields)
-    # per dataset, applied before the user's --set (docs/PAPER.md, u): TFD's 15-D codes under N(0, 10^2 I)
-    dataset_recipes: ClassVar[dict] = {"tfd": ("z_dim=15", "prior_std=10.0")}
+    late_fields: ClassVar[tuple] = ("disc_noise",)  # counted only when set (registry.defining_fields)
 
     def problems(self) -> list[str]:
         return [f"the {self.prior} prior is 2-D: set z_dim=2"] if self.prior != "gaussian" and self.z_dim != 2 else []
-
-    @classmethod
-    def for_budget(cls, budget: str) -> "AAEConfig":
-        adam = dict(optimizer="adam", recon_lr=1e-3, recon_momentum=0.9, adv_lr=2e-4, adv_momentum=0.5)
-        return {
-            "smoke": cls(epochs=2, steps_per_epoch=5, **adam),
-            # 12 epochs (was 4): the Parzen score of validation images rose from 296 after 4 epochs
-            # to 316 after 16 (trial 0, 10K samples); 12 is what Table 1's 90 minutes afford.
-            # The paper's SGD rates (the defaults above), chosen on the Parzen score of
-            # validation images 500-999 under 1,000 samples per epoch (trial 0's seed, 12 epochs):
-            # Adam (lr 1e-3 / 2e-4, beta1 0.5) peaked at 196.6 (epoch 10) and ended at 182.2, a
-            # cosine schedule ended at 185.2, discriminator input noise std 1 at 188.3; SGD rose to
-            # 201.0 by epoch 7, peaked at 205.5 (10) and ended at 200.0, its game even (losses
-            # 1.27 / 0.95) where Adam's discriminator slowly wins. Rates / 10 for the last 3
-            # epochs (lr_schedule=step): Parzen of validation images 1,000-9,999 under 10K samples
-            # (sigma on 0-999) 315.56 against 314.31, within the seeds' spread (sd 1.2): not taken
-            # bfloat16 autocast since the bf16 gate (issue 10): Table 1's 5 seeds 312.38 ± 1.03
-            # against fp32's 313.10 ± 1.20.
-            # 24 epochs with the rates / 10 for the last quarter (was 12 at constant rates), chosen
-            # on trial 0's Parzen score of validation images 500-999 under 10K samples (sigma on
-            # 0-499) after every epoch: constant rates 310.4 @12, 316.6 @16, 317.8 @20, 316.3 @24,
-            # 319.9 @32; step 322.3 in the first epoch after its drop (19) and 323.2 @24 (32 epochs,
-            # drop at 25: 324.6). The drop is worth about 6 nats once the curve is flat, 1.25 at 12
-            # epochs (above), when it still climbs. 24 is what Table 1's 90 minutes afford: 389-499 s
-            # a run, 5 seeds 320.39 ± 0.72 on the test images.
-            "cpu": cls(epochs=24, lr_schedule="step", precision="auto"),  # about 7 min per run on one of two cores
-            "paper": cls(epochs=2000),
-        }[budget]
 
 
 @register_model("aae", AAEConfig, title="Adversarial Autoencoder")

@@ -10,7 +10,7 @@ from torch import nn
 
 @dataclass(frozen=True)
 class DataInfo:
-    """What a model may know about its data when it is built."""
+    """What a model may know about its data, and its training plan, when it is built."""
 
     input_dim: int
     n_classes: int
@@ -18,6 +18,10 @@ class DataInfo:
     n_labelled: int  # of which labelled
     pixel_mean: torch.Tensor | None = None  # per input dimension, over the training images in [0, 1]
     pixel_std: torch.Tensor | None = None
+    # the training loop's plan (aae.training_config): for a model whose stages are counted in
+    # epochs (GMMN+AE's autoencoder stage); other models read only their own config
+    epochs: int = 1
+    updates_per_epoch: int = 0
 
 
 class Model:

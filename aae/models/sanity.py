@@ -38,14 +38,6 @@ def kmeans_centroids(images: torch.Tensor, n: int, seed: int, max_iter: int = 10
 @dataclass(frozen=True)
 class CentresConfig:
     kmeans_iterations: int = 10  # k-means only: random initial centres, then this many Lloyd steps
-    batch_size: int = 100
-    epochs: int = 1  # one empty step: nothing is learned
-    steps_per_epoch: int = 1
-    precision: str = "fp32"
-
-    @classmethod
-    def for_budget(cls, budget: str) -> "CentresConfig":
-        return cls()  # no budget changes a set of training images
 
 
 class DataCentres(Model):

@@ -14,7 +14,7 @@ Every minibatch runs three phases, in this order:
 Settings marked (u) come from re-implementations, not the paper's text. SVHN's changes (u):
 batch norm in the encoder and decoder, a 20-D style, inputs standardised per dimension (the
 decoder then outputs standardised pixels under a squared error instead of sigmoid + BCE);
-benchmarks/table2.py applies them to its SVHN column.
+benchmarks/recipes.py applies them on SVHN (DATASET_CHANGES).
 """
 from __future__ import annotations
 
@@ -70,59 +70,14 @@ class SemiSupervisedAAEConfig:
     adv_momentum: float = 0.5
     cls_lr: float = 1e-3
     cls_momentum: float = 0.9
-    lr_schedule: str = "constant"  # every phase's rate over the epochs (aae/schedules.py)
-    batch_size: int = 100
-    epochs: int = 5
-    steps_per_epoch: int = 0  # one pass over the unlabelled images
-    precision: str = "fp32"  # "bf16": bfloat16 autocast, float32 weights; "auto": bf16 where native (aae/precision.py)
-    # on a CPU without native bf16: float32 at 1.51x bf16's step time (two workers, results/perf.md),
-    # so 9 of the 14 epochs (sized by time, not chosen on validation; the cosine schedule spans the 9).
-    # Each config class names its own: a subclass's budget is its own recipe
-    fp32_budgets: ClassVar[dict] = {"cpu": {"epochs": 9}}
     choices: ClassVar[dict] = {"optimizer": OPTIMIZERS}
-    late_fields: ClassVar[tuple] = ("disc_noise", "lr_schedule")  # counted only when set (registry.defining_fields)
-    # per dataset, applied before the user's --set (docs/PAPER.md's SVHN changes, u)
-    dataset_recipes: ClassVar[dict] = {"svhn": ("z_dim=20", "batch_norm=true", "standardize=true")}
+    late_fields: ClassVar[tuple] = ("disc_noise",)  # counted only when set (registry.defining_fields)
 
     def problems(self) -> list[str]:
         if self.n_clusters > MAX_CLUSTERS:
             return [f"n_clusters={self.n_clusters}: at most {MAX_CLUSTERS} (each cluster is labelled by a validation image)"]
         return ["n_clusters=1: a clustering needs at least 2 clusters (0 = one per class, with labels)"] \
             if self.n_clusters == 1 else []
-
-    @classmethod
-    def for_budget(cls, budget: str) -> "SemiSupervisedAAEConfig":
-        return {
-            "smoke": cls(epochs=2, steps_per_epoch=5),
-            # 14 epochs in bfloat16: what Table 2's 90 minutes on two cores afford beside M2 and the NN
-            # baseline (about 8 min a run). The cosine schedule was chosen on MNIST validation error
-            # (trial 0, bfloat16 probes, 10 epochs): with constant rates the error bounced from epoch
-            # to epoch (100 labels: 5.72, 7.61, 8.26, 6.79, 6.56, 6.90 at epochs 5-10; 1000 labels: 4.5-4.9 from epoch 3 on);
-            # cosine ended at 5.93 (100) and 3.49 (1000). Tried and dropped: Gaussian noise of std 0.3
-            # on the discriminators' inputs (100 labels: 12.7% at epoch 5, the discriminators near
-            # chance), adv_lr 1e-3 (29.0 and 21.8% after epochs 1-2, against 17.1 and 12.6).
-            # bfloat16's gate: the 5 seeds x 3 settings at 9 epochs scored 7.85 ± 1.67 / 3.79 ± 0.29 /
-            # 1.60 ± 0.08 against float32's 7.55 ± 1.45 / 3.76 ± 0.15 / 1.57 ± 0.09 (each inside float32's
-            # seed spread) at 300 s a run instead of 455; the time won went to epochs (9 -> 14).
-            # Input dropout 0.2 (5 seeds, this recipe, validation error): 5.88 ± 1.88 (100 labels) and
-            # 3.36 ± 0.20 (1000) against 6.26 ± 1.87 and 3.38 ± 0.25; paired differences -0.38 (se 0.52)
-            # and -0.02 (se 0.11), inside the seeds' noise: not taken.
-            "cpu": cls(epochs=14, lr_schedule="cosine", precision="auto"),
-            # The paper's SGD rates, but the reconstruction's scaled to our loss. The loss is the mean
-            # over pixels; the re-implementations' lr 0.01 is for a per-image sum (784x larger steps).
-            # Measured on MNIST (100) validation images, trial 0 (results/curve_long_mnist100_paper.md):
-            # - the sum at lr 0.01 (= the mean at 7.84; field recon_sum of commit 8e6c978) diverged in
-            #   the second epoch;
-            # - the mean at lr 0.01 learnt only the mean image for 20 epochs (reconstruction 0.256;
-            #   the mean image's is 0.263), the discriminators stayed at chance (2.7 of 2.77) and the
-            #   error plateaued at 21-25%, a supervised MLP's on the 100 labels. Weights N(0, 0.05^2)
-            #   instead of 0.01^2 changed nothing (0.248, 20.6% at epoch 6), nor did lr 0.1 (0.238,
-            #   22.2% at epoch 4);
-            # - the mean at lr 1.0 (= the sum at 0.00128): 0.290, 0.197, 0.165, 0.149 and 24.1, 16.7,
-            #   16.9, 15.3% at epochs 1-4, the discriminators off chance. Taken.
-            "paper": cls(optimizer="sgd", recon_lr=1.0, recon_momentum=0.9, adv_lr=0.1, adv_momentum=0.1,
-                         cls_lr=0.01, cls_momentum=0.9, epochs=5000),
-        }[budget]
 
 
 @register_model("ssaae", SemiSupervisedAAEConfig, title="Adversarial Autoencoders")
@@ -184,7 +139,7 @@ class SemiSupervisedAAE(Model):
     def reconstruction_phase(self, x: torch.Tensor) -> float:
         logits, z = self.encode(x, noisy=True)
         x_hat = self.nets["decoder"](self.representation(logits.softmax(1), z))
-        # the mean over pixels, not the per-image sum: see the paper budget in for_budget
+        # the mean over pixels, not the per-image sum: see the paper budget in benchmarks/recipes.py
         if self.config.standardize:
             loss = F.mse_loss(x_hat, self.nets["inputs"](x))
         else:
@@ -282,9 +237,6 @@ class ClusteringAAEConfig(SemiSupervisedAAEConfig):
     input_dropout: float = 0.2
     n_clusters: int = 16
     encoder_batch_norm: bool = True
-    # on a CPU without native bf16: float32 at 1.62x bf16's step time (two workers, results/perf.md),
-    # so 12 of the 20 epochs (sized by time, not chosen on validation)
-    fp32_budgets: ClassVar[dict] = {"cpu": {"epochs": 12}}
     optimizer: str = "sgd"
     # MNIST, trial 0, 2 x 150 steps of the paper budget: reconstruction loss 0.692, 0.688 at lr 0.01
     # (every pixel about 0.5), 0.337, 0.247 at 1.0
@@ -292,25 +244,10 @@ class ClusteringAAEConfig(SemiSupervisedAAEConfig):
     recon_momentum: float = 0.9
     adv_lr: float = 0.1
     adv_momentum: float = 0.1
-    epochs: int = 5000
 
     def problems(self) -> list[str]:
         return ["n_clusters must be at least 2 (with n_clusters=0 the model is the semi-supervised ssaae)"] \
             if self.n_clusters < 2 else super().problems()
-
-    @classmethod
-    def for_budget(cls, budget: str) -> "ClusteringAAEConfig":
-        adam = dict(optimizer="adam", recon_lr=1e-3, recon_momentum=0.9, adv_lr=1e-3, adv_momentum=0.5,
-                    hidden=(1000, 1000))
-        return {
-            "smoke": cls(epochs=2, steps_per_epoch=5, **adam),
-            # bfloat16 since its 5-seed gate (issue 10): at 5 epochs 44.34 ± 7.39 / 40.13 ± 2.64 / 50.64 ± 4.44
-            # (16 / 30 / 10 clusters) against float32's 41.88 ± 5.36 / 41.92 ± 4.73 / 53.63 ± 9.61, each inside
-            # float32's seed spread, at about 140 s a run instead of 225 (two workers). The time won went to
-            # epochs, 5 -> 20: 15 runs of 611-674 s on two workers, Table 3 in about 87 min idle.
-            "cpu": cls(epochs=20, precision="auto", **adam),
-            "paper": cls(),
-        }[budget]
 
 
 register_model("clustering_aae", ClusteringAAEConfig, title="Adversarial Autoencoder (clustering)")(SemiSupervisedAAE)
@@ -330,31 +267,12 @@ class DimReductionAAEConfig(SemiSupervisedAAEConfig):
 
     z_dim: int = 2
     cluster_heads: bool = True
-    # on a CPU without native bf16: float32 at 1.43x bf16's step time (two workers, results/perf.md),
-    # so 8 of the 12 epochs (sized by time, not chosen on validation)
-    fp32_budgets: ClassVar[dict] = {"cpu": {"epochs": 8}}
     style_std: float = 0.25
     head_eta: float = 1.0
 
     def problems(self) -> list[str]:
         return super().problems() + ([] if self.cluster_heads else
                                      ["cluster_heads=false: section 7's model is defined by its cluster heads"])
-
-    @classmethod
-    def for_budget(cls, budget: str) -> "DimReductionAAEConfig":
-        base = SemiSupervisedAAEConfig.for_budget(budget)
-        shared = {f: getattr(base, f) for f in ("optimizer", "recon_lr", "recon_momentum", "adv_lr", "adv_momentum",
-                                                "cls_lr", "cls_momentum", "lr_schedule", "precision", "epochs",
-                                                "steps_per_epoch")}
-        if budget == "cpu":
-            # Table 2's cpu recipe (Adam, cosine, bfloat16) at 12 epochs (was 3 in float32 at constant rates):
-            # 20 runs in 78.4 min on two workers, idle (395-490 s a run).
-            # bfloat16's gate, 5 seeds at 3 constant-rate epochs, test error, bf16 against float32:
-            # 2-D 1000 labels 7.57 ± 0.71 / 7.80 ± 0.72, 2-D 100 labels 24.71 ± 2.63 / 25.34 ± 4.76,
-            # 2-D unsupervised 64.47 ± 5.24 / 62.97 ± 9.08, 10-D 100 labels 14.76 ± 4.07 / 16.07 ± 4.98:
-            # each inside float32's seed spread
-            shared["epochs"] = 12
-        return cls(**shared)
 
 
 register_model("dimred_aae", DimReductionAAEConfig, title="Adversarial Autoencoder (dimensionality reduction)")(

@@ -33,33 +33,8 @@ class SupervisedAAEConfig:
     recon_momentum: float = 0.9
     adv_lr: float = 2e-4
     adv_momentum: float = 0.5
-    lr_schedule: str = "constant"  # every phase's rate over the epochs (aae/schedules.py)
-    batch_size: int = 100
-    epochs: int = 5
-    steps_per_epoch: int = 0
-    precision: str = "fp32"  # "bf16": bfloat16 autocast, float32 weights; "auto": bf16 where native (aae/precision.py)
     choices: ClassVar[dict] = {"optimizer": OPTIMIZERS}
-    late_fields: ClassVar[tuple] = ("disc_noise", "lr_schedule")  # counted only when set (registry.defining_fields)
-
-    @classmethod
-    def for_budget(cls, budget: str) -> "SupervisedAAEConfig":
-        return {
-            "smoke": cls(epochs=2, steps_per_epoch=5),
-            # the regularization phase at 10x the reconstruction rate, the paper's ratio (docs/PAPER.md (u)):
-            # Figure 7's judge read the column's digit in 17% of the images at adv_lr 2e-4, 69% at
-            # 1e-3, 88% at 5e-3, 89% at 1e-2 (the decoder ignores its label while z carries the class).
-            # At 1e-2 the discriminator still won outright (loss 0.001 by epoch 5, generator 8): the
-            # codes did not match the prior the styles are drawn from. Gaussian noise of std 1 on its
-            # inputs keeps the game even (losses 0.9 / 1.6 through 5 epochs); the judge's agreement
-            # over 1000 other styles (10,000 images): 89.91% without noise, 90.96% at std 1.0,
-            # 71.99% at 0.3; a cosine schedule without noise: 86.43%
-            "cpu": cls(epochs=5, adv_lr=1e-2, disc_noise=1.0),
-            # the paper's SGD rates, the reconstruction's scaled to our per-pixel mean loss (0.01 is for
-            # a per-image sum; see the semi-supervised AAE's paper budget). MNIST, trial 0, two
-            # epochs: reconstruction loss 0.688, 0.676 at 0.01 (every pixel about 0.5), 0.296, 0.253 at 1.0
-            "paper": cls(optimizer="sgd", recon_lr=1.0, recon_momentum=0.9, adv_lr=0.1, adv_momentum=0.1,
-                         epochs=1000),
-        }[budget]
+    late_fields: ClassVar[tuple] = ("disc_noise",)  # counted only when set (registry.defining_fields)
 
 
 @register_model("supervised_aae", SupervisedAAEConfig, title="Supervised AAE")

@@ -28,7 +28,8 @@ from aae.estimate import measure, plan, report, threads_per_run
 from aae.precision import AUTO, DEVICE_ENV, PRECISION_ENV, PRECISIONS, Choice, device_choice, device_type
 from aae.provenance import git_sha
 from aae.records import StoredRuns, finished_runs, records_path, records_text, restore
-from aae.registry import BUDGETS, asks_auto, get_model
+from aae.registry import get_model
+from benchmarks.recipes import BUDGETS, asks_auto
 from aae.results import Column, TableLayout, describe_configs, evaluation_times, load_rows, render, summarize
 from aae.runner import EXECUTORS, check_executor, run_specs
 from aae.runs import RunDir
