@@ -91,9 +91,9 @@ class RunEvents:
 
         shape = tuple(data.image_shape)
         with torch.no_grad(), torch.random.fork_rng(devices=[]):  # the global RNGs come back untouched
-            if hasattr(model, "sample"):
+            if "samples" in model.capabilities:
                 name, flat = "samples", model.sample(GRID_IMAGES, torch.Generator(model.device).manual_seed(seed))
-            elif hasattr(model, "reconstruct"):
+            elif "reconstructs" in model.capabilities:
                 x = data.floats("test", model.device)[:GRID_IMAGES // 2]
                 name, flat = "test_reconstructions", torch.cat([x, model.reconstruct(x)])
             else:

@@ -1,23 +1,64 @@
-"""Models by name (torch-fidelity's registry): benchmarks look models up, never branch on names.
+"""Things by name, one pattern for every kind the harness looks up (torch-fidelity's registry):
+models, evaluations, datasets and executors. Benchmarks look things up, never branch on names.
 
     @register_model("nn_baseline", NNBaselineConfig, title="NN Baseline")
     class NNBaseline(Model): ...
 
-A config is a frozen dataclass of what the model is (its layers, priors, losses, optimizers);
-how it is trained is aae.training_config.TrainingConfig, and the settings of each budget and
-dataset are the recipes table's (benchmarks/recipes.py).
+    EVALUATIONS = Registry("evaluation", {"classification": Evaluation(...), ...})
+    EVALUATIONS.lookup("parzen")   # an unknown name: one line naming the known ones
+
+A model's config is a frozen dataclass of what the model is (its layers, priors, losses,
+optimizers); how it is trained is aae.training_config.TrainingConfig, and the settings of each
+budget and dataset are the recipes table's (benchmarks/recipes.py). The built-in models are
+plugins named in pyproject.toml (entry points `aae_bench.models`: `aae.models` and `baselines`),
+loaded on the first lookup, so nothing in aae/ imports the baselines built on it; a model of
+one's own registers the same way, or by importing its module before the lookup.
 """
 from __future__ import annotations
 
 import dataclasses
-import importlib
 from dataclasses import dataclass
-from typing import Any
+from importlib.metadata import entry_points
+from typing import Any, Callable
 
 from aae.errors import UserError
 
-# Modules whose import registers the built-in models.
-_BUILTIN_MODULES = ("baselines", "aae.models")
+MODEL_PLUGINS = "aae_bench.models"  # the entry-point group whose modules register models
+
+
+class Registry(dict):
+    """Things of one kind by name (a dict: iteration, `in` and monkeypatching work as on one).
+    `register(name)` decorates (or `register(name, thing)` adds), refusing a second thing under a
+    taken name; `lookup(name)` is the thing or one UserError; `load`, if given, runs once before
+    the first lookup (the model plugins)."""
+
+    def __init__(self, kind: str, items: dict | None = None, load: Callable[[], None] | None = None):
+        super().__init__(items or {})
+        self.kind, self._load = kind, load
+
+    def register(self, name: str, thing: Any = None):
+        def add(item):
+            if name in self and self[name] is not item:
+                raise ValueError(f"{self.kind} {name!r} is registered twice")
+            self[name] = item
+            return item
+
+        return add if thing is None else add(thing)
+
+    def load(self) -> None:
+        load, self._load = self._load, None
+        if load is not None:
+            load()
+
+    def lookup(self, name: str) -> Any:
+        self.load()
+        if name not in self:
+            raise UserError(f"unknown {self.kind} {name!r}; known: {', '.join(self.names())}")
+        return self[name]
+
+    def names(self) -> list[str]:
+        self.load()
+        return sorted(self)
 
 
 @dataclass(frozen=True)
@@ -28,7 +69,12 @@ class ModelInfo:
     title: str
 
 
-_REGISTRY: dict[str, ModelInfo] = {}
+def _load_model_plugins() -> None:
+    for plugin in entry_points(group=MODEL_PLUGINS):
+        plugin.load()
+
+
+MODELS = Registry("model", load=_load_model_plugins)
 
 
 def defining_fields(config) -> dict[str, Any]:
@@ -41,35 +87,34 @@ def defining_fields(config) -> dict[str, Any]:
 
 
 def register_model(name: str, config_cls: type, title: str | None = None):
+    """Register a model class under `name` with its config class; its capabilities must be the
+    methods it has (aae/models/base.py CAPABILITIES), so a table never asks a model for a score
+    it cannot give, and a declaration never drifts from the code."""
+    from aae.models.base import undeclared_capabilities
+
     def decorate(cls):
-        if name in _REGISTRY and _REGISTRY[name].cls is not cls:
+        if name in MODELS and MODELS[name].cls is not cls:
             raise ValueError(f"model {name!r} is registered twice")
         if not (dataclasses.is_dataclass(config_cls) and config_cls.__dataclass_params__.frozen):
             raise TypeError(f"{name}: the config {config_cls.__name__} must be a frozen dataclass")
         missing = [m for m in ("update", "state_dict", "load_state_dict") if not callable(getattr(cls, m, None))]
         if missing:
             raise TypeError(f"{name}: missing {', '.join(missing)}")
-        _REGISTRY[name] = ModelInfo(name, cls, config_cls, title or name)
+        wrong = undeclared_capabilities(cls)
+        if wrong:
+            raise TypeError(f"{name}: its capabilities do not match its methods: {wrong}")
+        MODELS[name] = ModelInfo(name, cls, config_cls, title or name)
         return cls
 
     return decorate
 
 
-def _load_builtins() -> None:
-    for module in _BUILTIN_MODULES:
-        importlib.import_module(module)
-
-
 def model_names() -> list[str]:
-    _load_builtins()
-    return sorted(_REGISTRY)
+    return MODELS.names()
 
 
 def get_model(name: str) -> ModelInfo:
-    _load_builtins()
-    if name not in _REGISTRY:
-        raise UserError(f"unknown model {name!r}; known: {', '.join(sorted(_REGISTRY))}")
-    return _REGISTRY[name]
+    return MODELS.lookup(name)
 
 
 def config_from_dict(name: str, fields: dict) -> Any:

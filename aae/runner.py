@@ -20,8 +20,9 @@ from typing import Callable
 import torch
 from tqdm import tqdm
 
-from aae.errors import DiskFull, UserError
+from aae.errors import DiskFull
 from aae.jobs import Outcome, execute
+from aae.registry import Registry
 from aae.runs import RunDir
 from aae.slurm import run_on_slurm
 from aae.spec import JobSpec
@@ -87,12 +88,11 @@ def _slurm(pending: list[JobSpec], runs_root: Path, data_dir, workers: int, repo
     run_on_slurm(pending, runs_root, data_dir, slurm_options or {})  # its outcomes are the runs' own files
 
 
-EXECUTORS: dict[str, Callable[..., None]] = {"local": _local, "debug": _debug, "slurm": _slurm}
+EXECUTORS = Registry("executor", {"local": _local, "debug": _debug, "slurm": _slurm})
 
 
 def check_executor(name: str) -> None:
-    if name not in EXECUTORS:
-        raise UserError(f"unknown executor {name!r}; known: {', '.join(EXECUTORS)}")
+    EXECUTORS.lookup(name)
 
 
 def run_specs(specs: list[JobSpec], runs_root: Path, executor: str = "local", workers: int = 1,

@@ -21,9 +21,8 @@ import torch
 from torch import nn
 
 from aae import priors
-from aae.models.adversarial import discriminator_loss, frozen, generator_loss, step
-from aae.models.base import DataInfo, Model
-from aae.models.networks import OPTIMIZERS, make_optimizer, mlp
+from aae.models import (OPTIMIZERS, DataInfo, Model, discriminator_loss, frozen, generator_loss, make_optimizer, mlp,
+                        step)
 from aae.registry import register_model
 
 
@@ -79,6 +78,7 @@ def goodfellow_init(nets: nn.ModuleDict, pixel_mean: torch.Tensor | None) -> Non
 
 @register_model("gan", GANConfig, title="GAN")
 class GAN(Model):
+    capabilities = frozenset({"samples"})
     streams = ("unlabelled",)
 
     def __init__(self, config: GANConfig, info: DataInfo, device="cpu"):

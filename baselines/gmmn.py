@@ -33,10 +33,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from aae import priors
-from aae.models.adversarial import step
 from aae.eval.parzen import EXP_FLOOR
-from aae.models.base import DataInfo, Model
-from aae.models.networks import make_optimizer, mlp, params_of
+from aae.models import DataInfo, Model, make_optimizer, mlp, params_of, step
 from aae.registry import register_model
 
 
@@ -104,6 +102,7 @@ class GMMNConfig:
 
 @register_model("gmmn_ae", GMMNConfig, title="GMMN + AE")
 class GMMNAE(Model):
+    capabilities = frozenset({"samples", "reconstructs"})
     streams = ("unlabelled",)
 
     def __init__(self, config: GMMNConfig, info: DataInfo, device="cpu"):

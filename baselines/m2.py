@@ -16,9 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from aae.models.adversarial import step
-from aae.models.base import DataInfo, Model
-from aae.models.networks import make_optimizer, mlp
+from aae.models import DataInfo, Model, make_optimizer, mlp, step
 from aae.registry import register_model
 
 
@@ -32,6 +30,7 @@ class M2Config:
 
 @register_model("m2", M2Config, title="VAE (M2)")
 class M2(Model):
+    capabilities = frozenset({"classifies"})
     streams = ("unlabelled", "labelled")
     # once q(y|x) saturates on the labelled images (classification loss ~1e-4 by epoch 2) its
     # gradients underflow into subnormal floats: MNIST (100), trial 0, one thread, the second

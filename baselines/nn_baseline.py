@@ -14,8 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from aae.models.base import DataInfo, Model
-from aae.models.networks import make_optimizer, mlp
+from aae.models import DataInfo, Model, make_optimizer, mlp
 from aae.registry import register_model
 
 
@@ -27,6 +26,7 @@ class NNBaselineConfig:
 
 @register_model("nn_baseline", NNBaselineConfig, title="NN Baseline")
 class NNBaseline(Model):
+    capabilities = frozenset({"classifies"})
     streams = ("labelled",)
 
     def __init__(self, config: NNBaselineConfig, info: DataInfo, device="cpu"):

@@ -18,9 +18,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from aae import priors
-from aae.models.adversarial import step
-from aae.models.base import DataInfo, Model
-from aae.models.networks import make_optimizer, mlp
+from aae.models import DataInfo, Model, make_optimizer, mlp, step
 from aae.registry import register_model
 
 PRIORS = ("gaussian", "mixture")
@@ -40,6 +38,7 @@ class VAEConfig:
 
 @register_model("vae", VAEConfig, title="VAE")
 class VAE(Model):
+    capabilities = frozenset({"samples", "encodes"})
     streams = ("unlabelled",)
 
     def __init__(self, config: VAEConfig, info: DataInfo, device="cpu"):

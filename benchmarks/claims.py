@@ -183,7 +183,7 @@ def table_samples(path: Path, layout) -> dict[tuple[str, str], Sample]:
             key = col.metric or layout.metric
             if col.reads(spec) and key in record["metrics"]:
                 values[spec.row, col.title].append(float(record["metrics"][key]))
-    out = {k: Sample(v, constant=getattr(get_model(k[0].partition(":")[0]).cls, "one_trial", False))
+    out = {k: Sample(v, constant=get_model(k[0].partition(":")[0]).cls.one_trial)
            for k, v in values.items()}
     for col in layout.columns:
         if col.dataset in meta.get("missing", {}):

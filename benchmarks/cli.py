@@ -21,7 +21,7 @@ from typing import Callable
 import torch
 
 from aae import io
-from aae.data import LOADERS, load_dataset
+from aae.data import DATASETS, load_dataset
 from aae.errors import DataMissing, UserError
 from aae.events import TENSORBOARD_ENV
 from aae.estimate import measure, plan, report, threads_per_run
@@ -97,7 +97,7 @@ def _common_parser(prog: str, description: str) -> OneLineParser:
                         "architectures with fewer epochs for a 2-core machine, paper = the paper's schedule")
     p.add_argument("--set", nargs="+", default=[], metavar="KEY=VALUE", dest="overrides",
                    help="override model config fields, type-checked (e.g. --set epochs=3 lr=0.01)")
-    p.add_argument("--executor", default="local", help=f"one of {', '.join(EXECUTORS)}")
+    p.add_argument("--executor", default="local", help=f"one of {', '.join(EXECUTORS.names())}")
     p.add_argument("--workers", type=positive_int, default=1, help="parallel processes for --executor local")
     p.add_argument("--runs-dir", type=Path, default=Path(os.environ.get("AAE_RUNS", "runs")),
                    help="where run directories live ($AAE_RUNS)")
@@ -295,7 +295,7 @@ def _benchmark(args, argv, started, bench: Benchmark, datasets) -> int:
     models = _rows(args.models or list(layout.measured), layout)
     chosen = args.datasets or datasets
     for d in chosen:
-        if d not in LOADERS or (d not in datasets and d != "synthetic"):
+        if d not in DATASETS or (d not in datasets and d != "synthetic"):
             raise UserError(f"unknown dataset {d!r} for {layout.name}; known: {', '.join(datasets)}, synthetic")
     if "synthetic" in chosen:
         if len(chosen) > 1:

@@ -17,11 +17,11 @@ def grid(benchmark: str, *, models: list[str], columns: list[Column], seeds: int
     typed `changes` (a row's or a cell's settings), then the user's `overrides` (--set strings). A
     variant (a named row of the model, its settings among `changes`) gets seeds of its own.
     `curve`: evaluations of the validation images recorded after every epoch; every model of the
-    AAE family (one that has matched_codes) adds "matching", how well its codes fit their priors."""
+    AAE family (capability "matches_priors") adds "matching", how well its codes fit their priors."""
     specs = []
     for model in models:
         cls = get_model(model).cls
-        model_curve = (*curve, "matching") if hasattr(cls, "matched_codes") else curve
+        model_curve = (*curve, "matching") if "matches_priors" in cls.capabilities else curve
         check_capabilities(model, cls, (*evals, *model_curve))
         row = f"{model}:{variant}" if variant else model
         for col in columns:

@@ -137,10 +137,9 @@ def make_specs(*, models, columns, seeds, budget, overrides):
             if model in CEILINGS:
                 evals += tuple(f"recon_{c.evaluation}" for c in cols if is_parzen(c) and LAYOUT.measures(model, c))
             cls = get_model(model).cls
-            one = getattr(cls, "one_trial", False)  # the same centres from any seed
-            learns = getattr(cls, "learns", True)  # a sanity row has no learning curve
-            specs += grid("table1", models=[model], columns=cols[:1], seeds=1 if one else seeds, budget=budget,
-                          overrides=overrides, evals=evals, curve=(CURVE,) if learns else ())
+            specs += grid("table1", models=[model], columns=cols[:1], seeds=1 if cls.one_trial else seeds,
+                          budget=budget, overrides=overrides, evals=evals,
+                          curve=(CURVE,) if cls.learns else ())  # a sanity row has no learning curve
     return specs
 
 

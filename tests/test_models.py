@@ -18,7 +18,7 @@ from tests.conftest import smoke_plan
 
 # the models that learn: Table 1's sanity rows (aae/models/sanity.py) are made from the data and
 # ignore the sampling noise by design; tests/test_sanity_rows.py has theirs
-LEARNING = [n for n in model_names() if getattr(get_model(n).cls, "learns", True)]
+LEARNING = [n for n in model_names() if get_model(n).cls.learns]
 VARIANTS = [(name, ()) for name in LEARNING] + [
     ("ssaae", ("z_dim=20", "batch_norm=true", "standardize=true")),  # the SVHN recipe
     ("aae", ("encoder=gaussian",)),
@@ -51,7 +51,7 @@ def test_model_learns_on_synthetic_data(name, overrides):
     last = np.mean([log["loss"] for log in stage[-3:]])
     if name not in NO_FALLING_LOSS:
         assert last < 0.8 * first, f"{name}: loss {first:.4g} -> {last:.4g}"
-    if hasattr(model, "predict_proba") and not getattr(getattr(model, "config", None), "n_clusters", 0):  # clusters are not
+    if "classifies" in model.capabilities and not getattr(getattr(model, "config", None), "n_clusters", 0):  # clusters are not
         # classes: the clustering AAE is judged by its clustering error (tests/test_table3.py)
         error = error_rate(model.predict_proba, data.floats("test"), data.labels("test"))
         assert error < 30.0, f"{name}: {error:.1f}% test error, chance is 90%"
@@ -81,7 +81,7 @@ def test_labelled_minibatches_come_only_from_the_labelled_subset():
     assert sorted(seen_unl) == list(range(1000))  # one epoch = one pass over every training image
 
 
-@pytest.mark.parametrize("name", [n for n in LEARNING if hasattr(get_model(n).cls, "sample")])
+@pytest.mark.parametrize("name", [n for n in LEARNING if "samples" in get_model(n).cls.capabilities])
 def test_samples_come_from_the_given_generator(name):
     torch.manual_seed(0)
     model = get_model(name).cls(recipe(name, "smoke").model, DataInfo(784, 10, 600, 100, **smoke_plan(name)), "cpu")
@@ -96,7 +96,7 @@ def _distance_to_data(samples: torch.Tensor, x: torch.Tensor) -> float:
     return torch.cdist(samples, x).min(dim=1).values.pow(2).mean().item()
 
 
-@pytest.mark.parametrize("name", [n for n in LEARNING if hasattr(get_model(n).cls, "sample")])
+@pytest.mark.parametrize("name", [n for n in LEARNING if "samples" in get_model(n).cls.capabilities])
 def test_samples_move_towards_the_data(name):
     """The generator objective improves: after training, samples lie nearer the training images."""
     torch.manual_seed(0)

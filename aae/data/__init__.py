@@ -6,9 +6,9 @@ from aae.data.mnist import load_mnist
 from aae.data.svhn import load_svhn
 from aae.data.synthetic import load_synthetic
 from aae.data.tfd import load_tfd
-from aae.errors import UserError
+from aae.registry import Registry
 
-LOADERS = {"mnist": load_mnist, "svhn": load_svhn, "tfd": load_tfd, "synthetic": load_synthetic}
+DATASETS = Registry("dataset", {"mnist": load_mnist, "svhn": load_svhn, "tfd": load_tfd, "synthetic": load_synthetic})
 
 
 def load_dataset(name: str, data_dir=None, fetch: bool = True) -> Dataset:
@@ -16,11 +16,10 @@ def load_dataset(name: str, data_dir=None, fetch: bool = True) -> Dataset:
     default columns load so: SVHN's 250 MB download starts only when it is asked for by name
     (--datasets svhn, python -m aae.data svhn). MNIST is always fetched (every table needs it);
     TFD cannot be."""
-    if name not in LOADERS:
-        raise UserError(f"unknown dataset {name!r}; known: {', '.join(sorted(LOADERS))}")
+    loader = DATASETS.lookup(name)
     if name == "svhn":
         return load_svhn(data_dir, fetch)
-    return LOADERS[name](data_dir)
+    return loader(data_dir)
 
 
-__all__ = ["Dataset", "LOADERS", "load_dataset"]
+__all__ = ["DATASETS", "Dataset", "load_dataset"]

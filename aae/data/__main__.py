@@ -4,13 +4,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from aae.data import LOADERS, load_dataset
+from aae.data import DATASETS, load_dataset
 from aae.errors import UserError
 
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m aae.data", description=__doc__)
-    p.add_argument("dataset", choices=sorted(LOADERS))
+    p.add_argument("dataset", choices=DATASETS.names())
     p.add_argument("--data-dir", help="a folder holding the dataset's files ($AAE_DATA)")
     args = p.parse_args(argv)
     try:

@@ -16,6 +16,8 @@ from typing import Any, Callable
 import torch
 
 from aae.errors import UserError
+from aae.models.base import CAPABILITIES
+from aae.registry import Registry
 from aae.eval.classification import error_rate, probabilities
 from aae.eval.clustering import CLUSTERING_KEYS, clustering_metrics, paper_error
 from aae.eval.matching import MATCH_IMAGES, code_measures, matching_keys
@@ -162,8 +164,8 @@ def matching(model, ctx: EvalContext) -> dict[str, float]:
 @dataclass(frozen=True)
 class Evaluation:
     """An evaluation by name: the function (model, ctx, **arguments) -> metrics, whose typed
-    parameters are the arguments a name may give after "@"; the model method it calls (checked for
-    every spec before anything is launched); the metric keys it returns for given arguments (it
+    parameters are the arguments a name may give after "@"; the model capability it uses
+    (aae/models/base.py CAPABILITIES, checked for every spec before anything is launched); the metric keys it returns for given arguments (it
     may return no other); whether it reads validation images only, so may run after every epoch."""
 
     run: Callable[..., dict[str, float]]
@@ -172,28 +174,26 @@ class Evaluation:
     curve: bool = False
 
 
-EVALUATIONS = {
-    "classification": Evaluation(classification, "predict_proba", lambda: ("valid_error", "test_error")),
-    "valid_error": Evaluation(valid_error, "predict_proba", lambda: ("valid_error",), curve=True),
-    "clustering": Evaluation(clustering, "predict_proba", lambda: CLUSTERING_KEYS),
-    "valid_clustering": Evaluation(valid_clustering, "predict_proba", lambda: ("valid_cluster_error",), curve=True),
-    "matching": Evaluation(matching, "matched_codes", matching_keys, curve=True),
-    "parzen": Evaluation(parzen, "sample", parzen_keys),
-    "parzen_valid": Evaluation(parzen_valid, "sample", lambda samples: ("valid_ll",), curve=True),
-    "recon_parzen": Evaluation(recon_parzen, "reconstruct",
+EVALUATIONS = Registry("evaluation", {
+    "classification": Evaluation(classification, "classifies", lambda: ("valid_error", "test_error")),
+    "valid_error": Evaluation(valid_error, "classifies", lambda: ("valid_error",), curve=True),
+    "clustering": Evaluation(clustering, "classifies", lambda: CLUSTERING_KEYS),
+    "valid_clustering": Evaluation(valid_clustering, "classifies", lambda: ("valid_cluster_error",), curve=True),
+    "matching": Evaluation(matching, "matches_priors", matching_keys, curve=True),
+    "parzen": Evaluation(parzen, "samples", parzen_keys),
+    "parzen_valid": Evaluation(parzen_valid, "samples", lambda samples: ("valid_ll",), curve=True),
+    "recon_parzen": Evaluation(recon_parzen, "reconstructs",
                                lambda **args: tuple(f"recon_{k}" for k in parzen_keys(**args))),
-    **{kind: Evaluation(_sample_quality(kind), "sample", lambda samples, kind=kind: quality_keys(kind, samples))
+    **{kind: Evaluation(_sample_quality(kind), "samples", lambda samples, kind=kind: quality_keys(kind, samples))
        for kind in KEY_SUFFIXES},
-}
+})
 
 
 def parse(name: str) -> tuple[Evaluation, dict[str, Any]]:
     """"parzen@10000,valid=2000,grid=-2:0:20" -> (the parzen Evaluation, every argument with its
     default filled in and converted to its parameter's type); a one-line UserError otherwise."""
     base, _, args = name.partition("@")
-    if base not in EVALUATIONS:
-        raise UserError(f"unknown evaluation {base!r}; known: {', '.join(EVALUATIONS)}")
-    evaluation = EVALUATIONS[base]
+    evaluation = EVALUATIONS.lookup(base)
     signature = inspect.signature(evaluation.run)
     params = list(signature.parameters.values())[2:]  # after (model, ctx)
     types = typing.get_type_hints(evaluation.run)
@@ -236,8 +236,8 @@ def check_capabilities(model: str, model_cls: type, names) -> None:
     """A one-line UserError if the model cannot run one of the named evaluations."""
     for name in names:
         needs = parse(name)[0].needs
-        if not hasattr(model_cls, needs):
-            raise UserError(f"{model} cannot be scored by {name}: it has no {needs}()")
+        if needs not in model_cls.capabilities:
+            raise UserError(f"{model} cannot be scored by {name}: it has no {CAPABILITIES[needs]}() (capability {needs!r})")
 
 
 def evaluate(name: str, model, ctx: EvalContext) -> dict[str, float]:

@@ -23,9 +23,9 @@ from torch import nn
 
 from aae import priors
 from aae.eval.matching import MatchedCode
-from aae.models.adversarial import discriminator_loss, frozen, generator_loss, noisy, step
+from aae.models.adversarial import discriminator_loss, generator_loss, noisy
 from aae.models.base import DataInfo, Model
-from aae.models.networks import OPTIMIZERS, autoencoder_optimizers, init_normal_, mlp
+from aae.models.networks import OPTIMIZERS, autoencoder_optimizers, frozen, init_normal_, mlp, step
 from aae.registry import register_model
 
 ENCODERS = ("deterministic", "gaussian", "universal")
@@ -65,6 +65,7 @@ class AAEConfig:
 
 @register_model("aae", AAEConfig, title="Adversarial Autoencoder")
 class AAE(Model):
+    capabilities = frozenset({"samples", "reconstructs", "encodes", "decodes", "matches_priors"})
     def __init__(self, config: AAEConfig, info: DataInfo, device="cpu"):
         c, h = config, list(config.hidden)
         self.config, self.n_classes = c, info.n_classes

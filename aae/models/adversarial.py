@@ -1,8 +1,6 @@
 """The regularization phase's two losses, shared by every AAE variant (section 2)."""
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -37,26 +35,3 @@ def generator_loss(d: nn.Module, codes: torch.Tensor, noise: float = 0.0) -> tor
     """The encoder, as generator, wants its codes called real (the non-saturating GAN loss)."""
     fake = d(noisy(codes, noise))
     return F.binary_cross_entropy_with_logits(fake, torch.ones_like(fake))
-
-
-def step(optimizer: torch.optim.Optimizer, loss: torch.Tensor, nets: nn.Module) -> torch.Tensor:
-    """One update of `optimizer`'s parameters; every gradient of `nets` is cleared first so no
-    phase steps on gradients a previous phase left behind. Returns the loss detached, not as a
-    float: reading it would make the host wait for the device at every step."""
-    nets.zero_grad(set_to_none=True)
-    loss.backward()
-    optimizer.step()
-    return loss.detach()
-
-
-@contextmanager
-def frozen(*nets: nn.Module):
-    """Gradients flow through these networks but are not computed for their weights."""
-    params = [p for n in nets for p in n.parameters()]
-    for p in params:
-        p.requires_grad_(False)
-    try:
-        yield
-    finally:
-        for p in params:
-            p.requires_grad_(True)

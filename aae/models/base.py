@@ -3,9 +3,24 @@ its paper's phases inside `update(batch)`; the training loop stays generic."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import torch
 from torch import nn
+
+# What a model can do beyond training, each the method that does it. A model declares its own in
+# `capabilities`; evaluations (aae/eval: `Evaluation.needs`), the matching curve and the figures
+# ask for a capability, never probe for a method; registration refuses a class whose declaration
+# and methods disagree (undeclared_capabilities).
+CAPABILITIES = {
+    "classifies": "predict_proba",  # q(y|x) over the classes or clusters: Tables 2 and 3
+    "samples": "sample",  # images from the prior: Table 1's Parzen, FID, KID, precision/recall
+    "reconstructs": "reconstruct",  # images decoded from their own codes: the reconstruction ceiling, grids
+    "encodes": "codes",  # the representation of images: Figures 2, 4, 11
+    "decodes": "decode",  # images from codes: Figures 4, 7
+    "matches_priors": "matched_codes",  # codes held to a prior by a discriminator: the matching curve
+    "has_cluster_heads": "category_heads",  # the image each category decodes to: Figure 9
+}
 
 
 @dataclass(frozen=True)
@@ -34,6 +49,9 @@ class Model:
     """
 
     streams: tuple[str, ...] = ("labelled",)
+    capabilities: ClassVar[frozenset[str]] = frozenset()  # keys of CAPABILITIES
+    learns: ClassVar[bool] = True  # False: made from data, not trained (Table 1's sanity rows; no learning curve)
+    one_trial: ClassVar[bool] = False  # True: no seed changes it, so one run is the row
     # train with subnormal floats flushed to zero (CPU): for a model whose gradients underflow into
     # them, where every operation on one is many times slower (M2); IEEE again after each epoch's updates
     flush_denormals: bool = False
@@ -73,3 +91,14 @@ class Model:
         self.nets.load_state_dict(state["nets"])
         for k, opt in self.optimizers.items():
             opt.load_state_dict(state["optimizers"][k])
+
+
+def undeclared_capabilities(cls: type) -> str:
+    """How a model class's declared capabilities and its methods disagree ("" where they agree)."""
+    unknown = sorted(set(cls.capabilities) - set(CAPABILITIES))
+    declared_missing = sorted(c for c in cls.capabilities if c in CAPABILITIES and not hasattr(cls, CAPABILITIES[c]))
+    undeclared = sorted(c for c, method in CAPABILITIES.items() if hasattr(cls, method) and c not in cls.capabilities)
+    return "; ".join(part for part in (
+        f"unknown {', '.join(unknown)}" if unknown else "",
+        f"declared without their method: {', '.join(declared_missing)}" if declared_missing else "",
+        f"methods not declared: {', '.join(undeclared)}" if undeclared else "") if part)

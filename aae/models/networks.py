@@ -1,5 +1,8 @@
-"""Building blocks shared by the AAE variants and the baselines."""
+"""Building blocks shared by the AAE variants and the baselines: layers, initialisation,
+optimizers, and one optimizer step of a phase."""
 from __future__ import annotations
+
+from contextlib import contextmanager
 
 import torch
 from torch import nn
@@ -71,3 +74,26 @@ def make_optimizer(kind: str, params, lr: float, momentum: float = 0.9) -> torch
     if kind == "adam":
         return torch.optim.Adam(params, lr=lr, betas=(momentum, 0.999), fused=True)
     raise ValueError(f"unknown optimizer {kind!r}: use 'adam' or 'sgd'")
+
+
+def step(optimizer: torch.optim.Optimizer, loss: torch.Tensor, nets: nn.Module) -> torch.Tensor:
+    """One update of `optimizer`'s parameters; every gradient of `nets` is cleared first so no
+    phase steps on gradients a previous phase left behind. Returns the loss detached, not as a
+    float: reading it would make the host wait for the device at every step."""
+    nets.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()
+    return loss.detach()
+
+
+@contextmanager
+def frozen(*nets: nn.Module):
+    """Gradients flow through these networks but are not computed for their weights."""
+    params = [p for n in nets for p in n.parameters()]
+    for p in params:
+        p.requires_grad_(False)
+    try:
+        yield
+    finally:
+        for p in params:
+            p.requires_grad_(True)

@@ -42,6 +42,7 @@ class CentresConfig:
 
 class DataCentres(Model):
     """N centres made from the training images on first use, kept for the rest of a scoring."""
+    capabilities = frozenset({"samples"})
 
     streams = ("unlabelled",)
     learns = False  # nothing is trained: the tests of learning and of the sampling noise skip it

@@ -27,9 +27,9 @@ from torch import nn
 
 from aae import priors
 from aae.eval.matching import MatchedCode
-from aae.models.adversarial import discriminator_loss, frozen, generator_loss, noisy, step
+from aae.models.adversarial import discriminator_loss, generator_loss, noisy
 from aae.models.base import DataInfo, Model
-from aae.models.networks import OPTIMIZERS, Standardize, init_normal_, make_optimizer, mlp, params_of
+from aae.models.networks import OPTIMIZERS, Standardize, frozen, init_normal_, make_optimizer, mlp, params_of, step
 from aae.registry import register_model
 
 
@@ -82,6 +82,7 @@ class SemiSupervisedAAEConfig:
 
 @register_model("ssaae", SemiSupervisedAAEConfig, title="Adversarial Autoencoders")
 class SemiSupervisedAAE(Model):
+    capabilities = frozenset({"classifies", "reconstructs", "encodes", "matches_priors", "has_cluster_heads"})
 
     def __init__(self, config: SemiSupervisedAAEConfig, info: DataInfo, device="cpu"):
         c, h, input_dim = config, list(config.hidden), info.input_dim

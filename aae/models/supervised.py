@@ -14,9 +14,9 @@ from torch import nn
 
 from aae import priors
 from aae.eval.matching import MatchedCode
-from aae.models.adversarial import discriminator_loss, frozen, generator_loss, noisy, step
+from aae.models.adversarial import discriminator_loss, generator_loss, noisy
 from aae.models.base import DataInfo, Model
-from aae.models.networks import OPTIMIZERS, autoencoder_optimizers, init_normal_, mlp
+from aae.models.networks import OPTIMIZERS, autoencoder_optimizers, frozen, init_normal_, mlp, step
 from aae.registry import register_model
 
 
@@ -39,6 +39,7 @@ class SupervisedAAEConfig:
 
 @register_model("supervised_aae", SupervisedAAEConfig, title="Supervised AAE")
 class SupervisedAAE(Model):
+    capabilities = frozenset({"decodes", "matches_priors"})
     streams = ("labelled",)
 
     def __init__(self, config: SupervisedAAEConfig, info: DataInfo, device="cpu"):

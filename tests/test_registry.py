@@ -1,0 +1,73 @@
+"""aae/registry.py: one lookup pattern for models, evaluations, datasets and executors; models
+declare their capabilities; the built-in models come from plugins, so aae/ never imports the
+packages built on it."""
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from aae.data import DATASETS
+from aae.errors import UserError
+from aae.eval import EVALUATIONS
+from aae.models import Model
+from aae.registry import MODELS, Registry, register_model
+from aae.runner import EXECUTORS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_a_registry_names_the_known_things_when_asked_for_an_unknown_one():
+    loads = []
+    things = Registry("widget", {"b": 2}, load=lambda: loads.append(1) or things.register("a", 1))
+    assert things.lookup("a") == 1 and things.lookup("b") == 2 and loads == [1]  # loaded once, on first use
+    with pytest.raises(UserError, match=r"^unknown widget 'c'; known: a, b$"):
+        things.lookup("c")
+    assert things.register("a", 1) == 1  # the same thing again is no conflict
+    with pytest.raises(ValueError, match="widget 'a' is registered twice"):
+        things.register("a", 3)
+
+
+@pytest.mark.parametrize("registry, kind, known", [(MODELS, "model", "vae"), (EVALUATIONS, "evaluation", "parzen"),
+                                                   (DATASETS, "dataset", "mnist"), (EXECUTORS, "executor", "slurm")])
+def test_every_kind_is_looked_up_the_same_way(registry, kind, known):
+    assert registry.lookup(known) is registry[known]
+    with pytest.raises(UserError, match=f"unknown {kind} 'nope'; known: .*{known}"):
+        registry.lookup("nope")
+
+
+@dataclass(frozen=True)
+class _Config:
+    pass
+
+
+def test_a_model_whose_capabilities_and_methods_disagree_is_refused():
+    class Claims(Model):  # says it samples, has no sample()
+        capabilities = frozenset({"samples"})
+
+        def update(self, batch):
+            return {}
+
+    class Hides(Model):  # classifies, but does not say so
+        def update(self, batch):
+            return {}
+
+        def predict_proba(self, x):
+            return x
+
+    with pytest.raises(TypeError, match="declared without their method: samples"):
+        register_model("claims", _Config)(Claims)
+    with pytest.raises(TypeError, match="methods not declared: classifies"):
+        register_model("hides", _Config)(Hides)
+    assert "claims" not in MODELS and "hides" not in MODELS
+
+
+def test_the_built_in_models_are_plugins_and_aae_never_imports_what_builds_on_it():
+    assert {"aae", "ssaae", "vae", "gan", "m2", "nn_baseline", "gmmn_ae"} <= set(MODELS.names())
+    climbing = []
+    for path in (ROOT / "aae").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            climbing += [f"{path.relative_to(ROOT)}: {n}" for n in names if n.split(".")[0] in ("baselines", "benchmarks")]
+    assert climbing == []
