@@ -8,7 +8,7 @@ models, evaluations, datasets and executors. Benchmarks look things up, never br
     EVALUATIONS.lookup("parzen")   # an unknown name: one line naming the known ones
 
 A model's config is a frozen dataclass of what the model is (its layers, priors, losses,
-optimizers); how it is trained is aae.training_config.TrainingConfig, and the settings of each
+optimizers); how it is trained is aae.experiment.training_config.TrainingConfig, and the settings of each
 budget and dataset are the recipes table's (benchmarks/recipes.py). The built-in models are
 plugins named in pyproject.toml (entry points `aae_bench.models`: `aae.models` and `baselines`),
 loaded on the first lookup, so nothing in aae/ imports the baselines built on it; a model of

@@ -20,7 +20,7 @@ from typing import ClassVar
 import torch
 from torch import nn
 
-from aae import priors
+from aae.models import priors
 from aae.models import (OPTIMIZERS, DataInfo, Model, discriminator_loss, frozen, generator_loss, make_optimizer, mlp,
                         step)
 from aae.registry import register_model

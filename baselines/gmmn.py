@@ -32,7 +32,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from aae import priors
+from aae.models import priors
 from aae.eval.parzen import EXP_FLOOR
 from aae.models import DataInfo, Model, make_optimizer, mlp, params_of, step
 from aae.registry import register_model

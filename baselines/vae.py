@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from aae import priors
+from aae.models import priors
 from aae.models import DataInfo, Model, make_optimizer, mlp, step
 from aae.registry import register_model
 

@@ -30,14 +30,14 @@ import numpy as np
 from tabulate import tabulate
 
 from aae import io
-from aae.claims import (ALPHA, MIN_SEEDS, VERDICTS, Claim, Comparison, Quantity, Sample, claim_verdict, match,
+from aae.reporting.claims import (ALPHA, MIN_SEEDS, VERDICTS, Claim, Comparison, Quantity, Sample, claim_verdict, match,
                         judge_comparisons)
 from aae.errors import UserError
 from aae.provenance import git_sha
-from aae.records import records_path
+from aae.experiment.records import records_path
 from aae.registry import get_model
-from aae.results import paper_mean
-from aae.spec import JobSpec
+from aae.reporting.tables import paper_mean
+from aae.experiment.spec import JobSpec
 from benchmarks import dimreduction, table1, table2, table3
 
 LAYOUTS = {"table1": table1.LAYOUT, "table2": table2.LAYOUT, "table3": table3.BENCHMARK.layout,

@@ -1,4 +1,4 @@
-"""What a run's TensorBoard events cost (aae/events.py), as a share of the epoch they log.
+"""What a run's TensorBoard events cost (aae/experiment/events.py), as a share of the epoch they log.
 
     python -m benchmarks.events_cost            # about a minute on 2 cores
     python -m benchmarks.events_cost --quick    # seconds: fewer steps, to check the script runs
@@ -21,8 +21,8 @@ from dataclasses import dataclass
 import torch
 from tabulate import tabulate
 
-from aae.batches import epoch_steps
-from aae.events import RunEvents
+from aae.experiment.batches import epoch_steps
+from aae.experiment.events import RunEvents
 from aae.precision import device_choice
 from aae.provenance import cpu_features
 from benchmarks.perf import MNIST_TRAIN, fresh_model, step_seconds

@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from aae import io  # noqa: E402
-from aae.runs import histories  # noqa: E402
+from aae.experiment.run_dir import histories  # noqa: E402
 
 PLAIN_NUMBERS = FuncFormatter(lambda v, _: f"{v:g}")  # log-axis ticks as 20, 30, not 2 x 10^1
 TITLE_CHARS_PER_INCH = 14  # at fontsize 9, with a margin

@@ -11,7 +11,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from aae import io  # noqa: E402
-from aae.runs import histories  # noqa: E402
+from aae.experiment.run_dir import histories  # noqa: E402
 from benchmarks.learning_curves import wrapped_title  # noqa: E402
 
 # key -> axis label, in the order the panels are drawn (a measure no run recorded is left out)

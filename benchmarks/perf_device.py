@@ -26,7 +26,7 @@ from tabulate import tabulate
 from aae import io
 from aae.precision import DEVICE_ENV, device_choice
 from aae.provenance import device_name, git_sha
-from aae.train import precision_context
+from aae.experiment.train import precision_context
 from benchmarks.perf import MODELS, fresh_model
 
 

@@ -1,5 +1,5 @@
 """Every model's recipe, in one table (DomainBed's hparams_registry): for a model, a budget and a
-dataset, what the model is (its config) and how it is trained (aae.training_config.TrainingConfig),
+dataset, what the model is (its config) and how it is trained (aae.experiment.training_config.TrainingConfig),
 each a frozen dataclass, with the measurements that chose them beside them.
 
     recipe("ssaae", "cpu", dataset="svhn", changes={"z_dim": 4}, overrides=["epochs=3"])
@@ -25,7 +25,7 @@ from aae.models.semisupervised import ClusteringAAEConfig, DimReductionAAEConfig
 from aae.models.supervised import SupervisedAAEConfig
 from aae.precision import AUTO, machine_choice
 from aae.registry import get_model
-from aae.training_config import FIELDS as TRAINING_FIELDS, TrainingConfig
+from aae.experiment.training_config import FIELDS as TRAINING_FIELDS, TrainingConfig
 from aae.validation import check_config
 from baselines.gan import GANConfig
 from baselines.gmmn import GMMNConfig

@@ -20,7 +20,7 @@ import sys
 
 from benchmarks.cli import Benchmark, OneLineParser, benchmark_main, positive_int
 from aae.models.semisupervised import MAX_CLUSTERS
-from aae.results import USAGE_ENTROPY, Column, Detail, TableLayout
+from aae.reporting.tables import USAGE_ENTROPY, Column, Detail, TableLayout
 from benchmarks.learning_curves import plot_learning_curves
 from benchmarks.matching_figure import plot_matching
 from benchmarks.specs import grid

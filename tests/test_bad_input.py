@@ -128,9 +128,9 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(tmp_path, command, extr
                                               ('{"timeout_min": "60"}', "timeout_min must be int, not '60'")],
                          ids=["profile-not-json", "profile-not-an-object", "profile-unknown-key", "profile-wrong-type"])
 def test_a_damaged_slurm_profile_is_one_line(tmp_path, monkeypatch, content, message):
-    import aae.slurm
+    import aae.experiment.slurm
 
-    monkeypatch.setattr(aae.slurm, "PROFILES", tmp_path / "profiles")
+    monkeypatch.setattr(aae.experiment.slurm, "PROFILES", tmp_path / "profiles")
     (tmp_path / "profiles").mkdir()
     (tmp_path / "profiles" / "mine.json").write_text(content)
     ran = run_cli(T2, *common(tmp_path, T2), "--executor", "slurm", "--slurm-profile", "mine")

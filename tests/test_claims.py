@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from aae.claims import Comparison, Quantity, Sample, claim_verdict, holm, match, one_sided_p, judge_comparisons
+from aae.reporting.claims import Comparison, Quantity, Sample, claim_verdict, holm, match, one_sided_p, judge_comparisons
 from benchmarks import claims
 from tests.conftest import run_cli
 
@@ -122,7 +122,7 @@ def test_help_explains_the_verdicts():
 def fake_table2_records(path: Path, errors: dict[tuple[str, str], list[float]], missing: dict) -> None:
     """A records file of Table 2 holding these per-seed test errors: (model, setting) -> values."""
     from benchmarks.recipes import recipe
-    from aae.spec import JobSpec
+    from aae.experiment.spec import JobSpec
 
     lines = [json.dumps({"meta": {"header": {"budget": "cpu"}, "missing": missing, "extra_rows": [], "argv": []}})]
     for (model, setting), values in errors.items():

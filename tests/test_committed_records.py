@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from aae.spec import JobSpec
+from aae.experiment.spec import JobSpec
 from tests.conftest import run_cli, smoke_args
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
@@ -72,7 +72,7 @@ def test_reuse_records_restores_finished_runs_so_only_new_ones_train(tmp_path):
     (no checkpoint, their numbers unchanged) and only the second seed's train. What needs a
     restored run's weights says so in one line."""
     from aae.errors import UserError
-    from aae.train import load_trained
+    from aae.experiment.train import load_trained
 
     first = run_cli("benchmarks.table2", *smoke_args(tmp_path, "--seeds", "1", "--models", "nn_baseline"))
     assert first.returncode == 0, first.stderr

@@ -14,7 +14,7 @@ from aae.models.base import DataInfo
 from aae.models.semisupervised import head_penalty
 from aae.registry import get_model
 from benchmarks.recipes import recipe
-from aae.results import Column
+from aae.reporting.tables import Column
 from benchmarks.dimreduction import variant_changes
 from tests.conftest import run_cli, smoke_args
 

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from aae.models.adversarial import discriminator_loss, noisy
-from aae.results import Column
+from aae.reporting.tables import Column
 from benchmarks.specs import grid
 
 

@@ -1,11 +1,11 @@
 """--estimate: a table's cost from timed updates, before any run starts (a fake timer here)."""
 import pytest
 
-from aae import estimate
+from aae.experiment import estimate
 from benchmarks import cli
-from aae.estimate import Workload, plan, report, slurm_timeout_min
+from aae.experiment.estimate import Workload, plan, report, slurm_timeout_min
 from benchmarks.recipes import recipe
-from aae.spec import JobSpec
+from aae.experiment.spec import JobSpec
 from tests.conftest import run_cli, smoke_args
 
 

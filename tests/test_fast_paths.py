@@ -11,8 +11,8 @@ from aae.eval.parzen import parzen_evaluate
 from aae.models.base import DataInfo
 from aae.registry import get_model
 from benchmarks.recipes import recipe
-from aae.results import Column
-from aae.train import precision_context, run_job
+from aae.reporting.tables import Column
+from aae.experiment.train import precision_context, run_job
 from baselines.m2 import M2
 from benchmarks.perf import parzen_one_pass_float64, parzen_two_pass_float64
 from benchmarks.specs import grid

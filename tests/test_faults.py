@@ -17,14 +17,14 @@ import torch
 
 import aae.eval
 import aae.io
-from aae import checkpoints
+from aae.experiment import checkpoints
 from aae.data import load_dataset
 from aae.models.base import DataInfo
 from aae.registry import get_model
 from benchmarks.recipes import recipe
-from aae.runs import RunDir
-from aae.spec import JobSpec
-from aae.train import failure_reason
+from aae.experiment.run_dir import RunDir
+from aae.experiment.spec import JobSpec
+from aae.experiment.train import failure_reason
 from benchmarks import table2
 from tests.conftest import run_cli, smoke_args
 

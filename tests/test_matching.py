@@ -8,7 +8,7 @@ from aae.eval import EvalContext, evaluate
 from aae.eval.matching import MatchedCode, code_measures, std_ratio, usage
 from aae.registry import get_model
 from benchmarks.recipes import recipe
-from aae.results import Column
+from aae.reporting.tables import Column
 from aae.models.base import DataInfo
 from benchmarks.specs import grid
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from aae.batches import epoch_batches
+from aae.experiment.batches import epoch_batches
 from aae.data.subsets import labelled_indices
 from aae.data.synthetic import make_synthetic
 from aae.eval.classification import error_rate

@@ -4,7 +4,7 @@ import math
 import pytest
 import torch
 
-from aae import priors
+from aae.models import priors
 
 
 @pytest.fixture(autouse=True)

@@ -7,8 +7,8 @@ import pytest
 
 from aae.errors import UserError
 from aae.registry import model_names
-from aae.spec import JobSpec
-from aae.training_config import FIELDS, TrainingConfig
+from aae.experiment.spec import JobSpec
+from aae.experiment.training_config import FIELDS, TrainingConfig
 from benchmarks.recipes import BUDGETS, RECIPES, recipe
 
 

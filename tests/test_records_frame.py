@@ -3,8 +3,8 @@ import json
 import shutil
 from pathlib import Path
 
-from aae.records import StoredRuns, frame, restore
-from aae.spec import JobSpec
+from aae.experiment.records import StoredRuns, frame, restore
+from aae.experiment.spec import JobSpec
 
 RECORDS = Path(__file__).resolve().parent.parent / "results" / "records" / "table2.jsonl"
 

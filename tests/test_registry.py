@@ -12,7 +12,7 @@ from aae.errors import UserError
 from aae.eval import EVALUATIONS
 from aae.models import Model
 from aae.registry import MODELS, Registry, register_model
-from aae.runner import EXECUTORS
+from aae.experiment.executors import EXECUTORS
 
 ROOT = Path(__file__).resolve().parent.parent
 

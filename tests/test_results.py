@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from aae.results import paper_mean, render, summarize
+from aae.reporting.tables import paper_mean, render, summarize
 from benchmarks.table2 import LAYOUT
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -57,7 +57,7 @@ def test_rendered_table_matches_golden_file():
 
 
 def test_the_settings_line_shows_each_datasets_recipe_where_it_differs():
-    from aae.results import Column, describe_configs
+    from aae.reporting.tables import Column, describe_configs
     from benchmarks.table2 import make_specs
 
     columns = [Column("mnist", "1000", "MNIST (1000)"), Column("svhn", "1000", "SVHN (1000)")]

@@ -1,4 +1,4 @@
-"""Learning-rate schedules (aae/schedules.py): the factors, and a scheduled run killed mid-way
+"""Learning-rate schedules (aae/experiment/schedules.py): the factors, and a scheduled run killed mid-way
 resuming to the weights of one never interrupted."""
 import json
 import math
@@ -7,7 +7,7 @@ import signal
 import pytest
 import torch
 
-from aae.schedules import lr_factor
+from aae.experiment.schedules import lr_factor
 from tests.conftest import run_cli, run_process, smoke_args
 from tests.test_resume import run_dirs
 

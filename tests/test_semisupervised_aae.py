@@ -6,7 +6,7 @@ import torch
 from aae.models.base import DataInfo
 from aae.models.semisupervised import SemiSupervisedAAE, SemiSupervisedAAEConfig
 from aae.registry import register_model
-from aae.train import run_job
+from aae.experiment.train import run_job
 from benchmarks.specs import grid
 from benchmarks.recipes import RECIPES
 from benchmarks.table2 import SYNTHETIC_COLUMNS

@@ -1,9 +1,9 @@
-"""aae.slurm.wait against fake submitit jobs: what it concludes from a job's state and its run's
+"""aae.experiment.slurm.wait against fake submitit jobs: what it concludes from a job's state and its run's
 files, without a cluster (the live-cluster tests are in test_slurm.py)."""
 import pytest
 
-from aae import slurm as aae_slurm
-from aae.runs import RunDir
+from aae.experiment import slurm as aae_slurm
+from aae.experiment.run_dir import RunDir
 from benchmarks.specs import grid
 from benchmarks.table2 import SYNTHETIC_COLUMNS
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from aae.batches import epoch_batches
+from aae.experiment.batches import epoch_batches
 from aae.data.synthetic import make_synthetic
 from aae.models.base import DataInfo
 from aae.registry import get_model

@@ -1,4 +1,4 @@
-"""Every run's TensorBoard events (aae/events.py): readable names, a copy of the history that
+"""Every run's TensorBoard events (aae/experiment/events.py): readable names, a copy of the history that
 changes no number, and no duplicated step after a kill and a resume."""
 import json
 
@@ -7,11 +7,11 @@ import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 from torch.utils.tensorboard import SummaryWriter
 
-from aae import train
-from aae.events import TENSORBOARD_ENV, run_name, tag
+from aae.experiment import train
+from aae.experiment.events import TENSORBOARD_ENV, run_name, tag
 from benchmarks.recipes import recipe
-from aae.spec import JobSpec
-from aae.train import run_job
+from aae.experiment.spec import JobSpec
+from aae.experiment.train import run_job
 
 
 def only_run(root):

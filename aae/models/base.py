@@ -33,7 +33,7 @@ class DataInfo:
     n_labelled: int  # of which labelled
     pixel_mean: torch.Tensor | None = None  # per input dimension, over the training images in [0, 1]
     pixel_std: torch.Tensor | None = None
-    # the training loop's plan (aae.training_config): for a model whose stages are counted in
+    # the training loop's plan (aae.experiment.training_config): for a model whose stages are counted in
     # epochs (GMMN+AE's autoencoder stage); other models read only their own config
     epochs: int = 1
     updates_per_epoch: int = 0

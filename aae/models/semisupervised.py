@@ -25,7 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from aae import priors
+from aae.models import priors
 from aae.eval.matching import MatchedCode
 from aae.models.adversarial import discriminator_loss, generator_loss, noisy
 from aae.models.base import DataInfo, Model

@@ -24,9 +24,9 @@ from pathlib import Path
 
 from aae import io
 from aae.errors import UserError
-from aae.record_checks import history_problem, record_problem
-from aae.runs import RunDir, evaluated_in
-from aae.spec import JobSpec
+from aae.experiment.record_checks import history_problem, record_problem
+from aae.experiment.run_dir import RunDir, evaluated_in
+from aae.experiment.spec import JobSpec
 
 
 def records_path(results_dir: Path, table: str) -> Path:
@@ -108,7 +108,7 @@ class StoredRuns:
 
 
 def _entry_problem(entry: dict) -> str | None:
-    """Why a records line's finished run cannot count (aae/record_checks.py), or None."""
+    """Why a records line's finished run cannot count (aae/experiment/record_checks.py), or None."""
     if not isinstance(entry.get("status"), dict):
         return "no status"
     if entry["status"].get("state") != "done":
@@ -152,7 +152,7 @@ def frame(source: str | Path = "table2", results_dir: Path = Path("results")):
     epochs, train_wall_time_s, eval_wall_time_s, data_fingerprint, and `final.<key>` for the last
     epoch's line of the metric log (losses, learning-curve scores).
 
-        from aae.records import frame
+        from aae.experiment.records import frame
         runs = frame("table2")
         print(runs.pivot_table("metrics.test_error", ["model", "setting"], "trial"))
     """

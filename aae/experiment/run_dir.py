@@ -27,8 +27,8 @@ from pathlib import Path
 
 from aae import io
 from aae.errors import UserError
-from aae.record_checks import history_problem, record_problem
-from aae.spec import JobSpec
+from aae.experiment.record_checks import history_problem, record_problem
+from aae.experiment.spec import JobSpec
 
 STATES = ("running", "done", "failed")
 
@@ -131,7 +131,7 @@ class RunDir:
         return self.state == "done"
 
     def read_record(self) -> dict:
-        """The record, once it has passed every check (aae/record_checks.py): written for this very run."""
+        """The record, once it has passed every check (aae/experiment/record_checks.py): written for this very run."""
         record = _read_json(self.record)
         problem = record_problem(record, self.path.name)
         if problem:

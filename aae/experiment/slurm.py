@@ -18,10 +18,10 @@ from pathlib import Path
 import submitit
 
 from aae.errors import UserError, line_of
-from aae.jobs import execute
+from aae.experiment.job import execute
 from aae.provenance import REPO
-from aae.runs import RunDir
-from aae.spec import JobSpec
+from aae.experiment.run_dir import RunDir
+from aae.experiment.spec import JobSpec
 
 PROFILES = REPO / "slurm" / "profiles"
 PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")  # a profile's file stem, never a path

@@ -1,6 +1,6 @@
 """The body of one job, shared by every executor: run it, and turn what happened into an Outcome.
 
-Both aae/runner.py (local, debug) and aae/slurm.py (a SLURM job's entry point) import it, so
+Both aae/experiment/executors.py (local, debug) and aae/experiment/slurm.py (a SLURM job's entry point) import it, so
 neither imports the other.
 """
 from __future__ import annotations
@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aae.errors import DiskFull
-from aae.runs import RunBusy
-from aae.spec import JobSpec
-from aae.train import failure_reason, run_job
+from aae.experiment.run_dir import RunBusy
+from aae.experiment.spec import JobSpec
+from aae.experiment.train import failure_reason, run_job
 
 
 @dataclass

@@ -16,8 +16,8 @@ from typing import Callable
 import pandas as pd
 from tabulate import tabulate
 
-from aae.runs import RunDir
-from aae.spec import JobSpec
+from aae.experiment.run_dir import RunDir
+from aae.experiment.spec import JobSpec
 
 KEYS = ["model", "column"]
 
@@ -88,7 +88,7 @@ def load_rows(specs: list[JobSpec], runs_root: Path, columns: tuple[Column, ...]
               open_run=RunDir) -> list[dict]:
     """One row per (run, column it feeds). A finished run whose record lacks the column's metric
     (its evaluation failed or has not run) is "not evaluated", never a number. `open_run` reads
-    the runs: run directories, or committed records (aae/records.py)."""
+    the runs: run directories, or committed records (aae/experiment/records.py)."""
     rows = []
     for spec in specs:
         run = open_run(runs_root, spec)

@@ -28,8 +28,8 @@ def is_number(value: Any) -> bool:
 def record_problem(record: Any, run_id: str) -> str | None:
     """Why `record` cannot count as run `run_id`'s, or None when it can."""
     from aae.eval import metric_keys
-    from aae.runs import evaluated_in
-    from aae.spec import JobSpec
+    from aae.experiment.run_dir import evaluated_in
+    from aae.experiment.spec import JobSpec
 
     if not isinstance(record, dict):
         return "not a JSON object"

@@ -2,11 +2,11 @@
 
     debug   in this process, exceptions propagate (for pdb)
     local   this machine; --workers N processes; a failed job is marked and the rest go on
-    slurm   submitit, one job array per table (aae/slurm.py)
+    slurm   submitit, one job array per table (aae/experiment/slurm.py)
 
 All of them skip finished runs and resume interrupted ones from their checkpoint, because that
-logic lives in the run directory (aae/train.py), not in the executor; the job body they share is
-aae/jobs.py.
+logic lives in the run directory (aae/experiment/train.py), not in the executor; the job body they share is
+aae/experiment/job.py.
 """
 from __future__ import annotations
 
@@ -21,11 +21,11 @@ import torch
 from tqdm import tqdm
 
 from aae.errors import DiskFull
-from aae.jobs import Outcome, execute
+from aae.experiment.job import Outcome, execute
 from aae.registry import Registry
-from aae.runs import RunDir
-from aae.slurm import run_on_slurm
-from aae.spec import JobSpec
+from aae.experiment.run_dir import RunDir
+from aae.experiment.slurm import run_on_slurm
+from aae.experiment.spec import JobSpec
 
 Report = Callable[[Outcome], None]
 

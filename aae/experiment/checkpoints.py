@@ -2,7 +2,7 @@
 written: torch.load checks no checksum, so bytes changed on disk (a bad sector, a partial copy,
 400 KB of zeros inside a tensor) would otherwise load and train on without a word.
 
-    checkpoint.pt          models, optimizers, epoch, RNG states, history (aae/train.py)
+    checkpoint.pt          models, optimizers, epoch, RNG states, history (aae/experiment/train.py)
     checkpoint.pt.sha256   {"sha256": [this checkpoint's digest, then the previous save's two]}
 
 The digest file is replaced *before* the checkpoint and still names the digests it replaces, so a
@@ -22,7 +22,7 @@ import torch
 
 from aae import io
 from aae.errors import line_of
-from aae.runs import DamagedRunFile, damaged
+from aae.experiment.run_dir import DamagedRunFile, damaged
 
 KEYS = {"epoch", "model", "rng", "history", "wall_time"}
 

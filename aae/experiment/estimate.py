@@ -22,9 +22,9 @@ from typing import Any, Callable
 import torch
 from tabulate import tabulate
 
-from aae.batches import epoch_steps
-from aae.spec import JobSpec
-from aae.training_config import TrainingConfig
+from aae.experiment.batches import epoch_steps
+from aae.experiment.spec import JobSpec
+from aae.experiment.training_config import TrainingConfig
 
 WARMUP_UPDATES = 3
 TIMED_UPDATES = 20
@@ -51,7 +51,7 @@ Rates = list[tuple[str, float, float]]
 def _time_one(w: Workload, device: str, warmup: int, timed: int, barrier=None) -> Rates:
     from aae.models.base import DataInfo
     from aae.registry import get_model
-    from aae.train import denormals_flushed, precision_context
+    from aae.experiment.train import denormals_flushed, precision_context
 
     torch.manual_seed(0)
     pixels = torch.full((w.input_dim,), 0.5)

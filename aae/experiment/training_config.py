@@ -1,5 +1,5 @@
 """How a run is trained, apart from what its model is (pythae's BaseTrainerConfig beside a model's
-config): the training loop (aae/train.py) reads this, a model reads only its own config.
+config): the training loop (aae/experiment/train.py) reads this, a model reads only its own config.
 
 A model's optimizers and their per-phase rates stay in the model's config: an adversarial
 autoencoder runs three or four optimizers, one per phase of the paper's game, and which phases
@@ -12,16 +12,16 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from aae.precision import AUTO, PRECISIONS
-from aae.schedules import SCHEDULES
+from aae.experiment.schedules import SCHEDULES
 
 
 # keyword-only: the fields keep the order the settings lines have always shown them in
 @dataclass(frozen=True, kw_only=True)
 class TrainingConfig:
-    lr_schedule: str = "constant"  # every optimizer's rate over the epochs (aae/schedules.py)
+    lr_schedule: str = "constant"  # every optimizer's rate over the epochs (aae/experiment/schedules.py)
     batch_size: int = 100  # images the loop hands each update (a labelled stream: labelled images)
     epochs: int
-    steps_per_epoch: int = 0  # updates per epoch; 0 = one pass over the training images (aae/batches.py)
+    steps_per_epoch: int = 0  # updates per epoch; 0 = one pass over the training images (aae/experiment/batches.py)
     precision: str = "fp32"  # "bf16": bfloat16 autocast, float32 weights; "auto": bf16 where native (aae/precision.py)
     # added after runs existed: counted in a run's identity only when set (registry.defining_fields)
     late_fields: ClassVar[tuple] = ("lr_schedule",)

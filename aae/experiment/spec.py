@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aae.registry import config_from_dict, defining_fields
-from aae.training_config import TrainingConfig, split
+from aae.experiment.training_config import TrainingConfig, split
 
 
 @dataclass(frozen=True)
