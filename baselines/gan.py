@@ -23,7 +23,7 @@ from torch import nn
 from aae.models import priors
 from aae.models import (OPTIMIZERS, DataInfo, Model, discriminator_loss, frozen, generator_loss, make_optimizer, mlp,
                         step)
-from aae.registry import register_model
+from aae.models.registry import register_model
 
 
 class Maxout(nn.Module):

@@ -35,7 +35,7 @@ from torch import nn
 from aae.models import priors
 from aae.eval.parzen import EXP_FLOOR
 from aae.models import DataInfo, Model, make_optimizer, mlp, params_of, step
-from aae.registry import register_model
+from aae.models.registry import register_model
 
 
 def mmd_squared(a: torch.Tensor, b: torch.Tensor, bandwidths: tuple[float, ...]) -> torch.Tensor:

@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from aae.models import DataInfo, Model, make_optimizer, mlp, step
-from aae.registry import register_model
+from aae.models.registry import register_model
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from aae.models import DataInfo, Model, make_optimizer, mlp
-from aae.registry import register_model
+from aae.models.registry import register_model
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from torch import nn
 
 from aae.models import priors
 from aae.models import DataInfo, Model, make_optimizer, mlp, step
-from aae.registry import register_model
+from aae.models.registry import register_model
 
 PRIORS = ("gaussian", "mixture")
 

@@ -35,7 +35,7 @@ from aae.reporting.claims import (ALPHA, MIN_SEEDS, VERDICTS, Claim, Comparison,
 from aae.errors import UserError
 from aae.provenance import git_sha
 from aae.experiment.records import records_path
-from aae.registry import get_model
+from aae.models.registry import get_model
 from aae.reporting.tables import paper_mean
 from aae.experiment.spec import JobSpec
 from benchmarks import dimreduction, table1, table2, table3

@@ -28,7 +28,7 @@ from aae.experiment.estimate import measure, plan, report, threads_per_run
 from aae.precision import AUTO, DEVICE_ENV, PRECISION_ENV, PRECISIONS, Choice, device_choice, device_type
 from aae.provenance import git_sha
 from aae.experiment.records import StoredRuns, finished_runs, records_path, records_text, restore
-from aae.registry import get_model
+from aae.models.registry import get_model
 from benchmarks.recipes import BUDGETS, asks_auto
 from aae.reporting.tables import Column, TableLayout, describe_configs, evaluation_times, load_rows, render, summarize
 from aae.experiment.executors import EXECUTORS, check_executor, run_specs

@@ -31,7 +31,7 @@ from aae.eval import EvalContext, evaluate
 from aae.eval.quality import reference
 from aae.models.base import DataInfo
 from aae.provenance import git_sha
-from aae.registry import get_model
+from aae.models.registry import get_model
 
 QUALITY = ("fid@10000", "kid@10000", "prdc@10000")
 

@@ -44,7 +44,7 @@ from aae.models.base import DataInfo
 from aae.models.adversarial import noisy, real_fake_loss
 from aae.precision import DEVICE_ENV, PRECISION_ENV, device_choice
 from aae.provenance import cpu_features, device_name, git_sha
-from aae.registry import get_model
+from aae.models.registry import get_model
 from aae.experiment.train import precision_context
 from baselines.gmmn import mmd_squared
 from benchmarks.cli import OneLineParser, check_writable, guarded, positive_int

@@ -24,7 +24,7 @@ from aae.models.sanity import CentresConfig
 from aae.models.semisupervised import ClusteringAAEConfig, DimReductionAAEConfig, SemiSupervisedAAEConfig
 from aae.models.supervised import SupervisedAAEConfig
 from aae.precision import AUTO, machine_choice
-from aae.registry import get_model
+from aae.models.registry import get_model
 from aae.experiment.training_config import FIELDS as TRAINING_FIELDS, TrainingConfig
 from aae.validation import check_config
 from baselines.gan import GANConfig

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from aae.eval import check_capabilities
-from aae.registry import get_model
+from aae.models.registry import get_model
 from aae.reporting.tables import Column
-from aae.experiment.seeds import run_seed
+from aae.seeds import run_seed
 from aae.experiment.spec import JobSpec
 from benchmarks.recipes import recipe
 

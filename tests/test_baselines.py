@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from aae.models.base import DataInfo
-from aae.registry import get_model
+from aae.models.registry import get_model
 from benchmarks.recipes import recipe
 from baselines.gmmn import mmd_squared
 

@@ -12,7 +12,7 @@ from aae.eval.classification import probabilities
 from aae.eval.clustering import clustering_metrics
 from aae.models.base import DataInfo
 from aae.models.semisupervised import head_penalty
-from aae.registry import get_model
+from aae.models.registry import get_model
 from benchmarks.recipes import recipe
 from aae.reporting.tables import Column
 from benchmarks.dimreduction import variant_changes

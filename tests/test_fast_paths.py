@@ -9,7 +9,7 @@ import torch
 
 from aae.eval.parzen import parzen_evaluate
 from aae.models.base import DataInfo
-from aae.registry import get_model
+from aae.models.registry import get_model
 from benchmarks.recipes import recipe
 from aae.reporting.tables import Column
 from aae.experiment.train import precision_context, run_job

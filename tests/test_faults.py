@@ -20,7 +20,7 @@ import aae.io
 from aae.experiment import checkpoints
 from aae.data import load_dataset
 from aae.models.base import DataInfo
-from aae.registry import get_model
+from aae.models.registry import get_model
 from benchmarks.recipes import recipe
 from aae.experiment.run_dir import RunDir
 from aae.experiment.spec import JobSpec

@@ -11,7 +11,7 @@ from aae.data.subsets import labelled_indices
 from aae.data.synthetic import make_synthetic
 from aae.eval.classification import error_rate
 from aae.models.base import DataInfo
-from aae.registry import get_model, model_names
+from aae.models.registry import get_model, model_names
 from benchmarks.recipes import recipe
 from tests.conftest import smoke_plan
 

@@ -6,7 +6,7 @@ import dataclasses
 import pytest
 
 from aae.errors import UserError
-from aae.registry import model_names
+from aae.models.registry import model_names
 from aae.experiment.spec import JobSpec
 from aae.experiment.training_config import FIELDS, TrainingConfig
 from benchmarks.recipes import BUDGETS, RECIPES, recipe

@@ -6,7 +6,7 @@ import torch
 from aae.data.synthetic import make_synthetic
 from aae.errors import UserError
 from aae.models.base import DataInfo
-from aae.registry import get_model
+from aae.models.registry import get_model
 from benchmarks.recipes import recipe
 from benchmarks import table1
 

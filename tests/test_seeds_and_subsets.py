@@ -3,7 +3,7 @@ import pytest
 
 from aae.data.subsets import labelled_indices, parse_setting
 from aae.errors import UserError
-from aae.experiment.seeds import derive_seed, run_seed, subset_seed
+from aae.seeds import derive_seed, run_seed, subset_seed
 
 
 def test_derived_seeds_are_stable_and_distinct():

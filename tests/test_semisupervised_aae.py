@@ -5,7 +5,7 @@ import torch
 
 from aae.models.base import DataInfo
 from aae.models.semisupervised import SemiSupervisedAAE, SemiSupervisedAAEConfig
-from aae.registry import register_model
+from aae.models.registry import register_model
 from aae.experiment.train import run_job
 from benchmarks.specs import grid
 from benchmarks.recipes import RECIPES

@@ -9,7 +9,7 @@ import torch
 from aae.experiment.batches import epoch_batches
 from aae.data.synthetic import make_synthetic
 from aae.models.base import DataInfo
-from aae.registry import get_model
+from aae.models.registry import get_model
 from benchmarks.recipes import recipe
 from aae.eval.features import feature_network, predicted_labels
 from benchmarks.figure7 import label_agreement

@@ -137,7 +137,7 @@ def test_the_reconstruction_ceiling_of_a_perfect_autoencoder_is_the_training_ima
     from aae.data import load_dataset
     from aae.eval import EvalContext, evaluate
     from aae.models.base import DataInfo
-    from aae.registry import get_model
+    from aae.models.registry import get_model
     from benchmarks.recipes import recipe
 
     class Identity:

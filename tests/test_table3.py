@@ -9,7 +9,7 @@ from aae.data.synthetic import make_synthetic
 from aae.eval.classification import probabilities
 from aae.eval.clustering import clustering_metrics
 from aae.models.base import DataInfo
-from aae.registry import get_model
+from aae.models.registry import get_model
 from benchmarks.recipes import recipe
 from tests.conftest import run_cli, smoke_args
 

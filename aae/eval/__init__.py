@@ -24,7 +24,7 @@ from aae.eval.matching import MATCH_IMAGES, code_measures, matching_keys
 from aae.eval.quality import KEY_SUFFIXES, model_features, quality_keys, quality_of_features
 from aae.eval.sampling import SAMPLE_BLOCK, reporting, sample_blocks
 from aae.eval.parzen import SIGMA_GRID, parzen_evaluate, sigma_grid  # noqa: F401  (sigma_grid: re-exported)
-from aae.experiment.seeds import derive_seed
+from aae.seeds import derive_seed
 
 PARZEN_VALID = 1000  # validation images that choose sigma (docs/PAPER.md)
 

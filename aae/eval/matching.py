@@ -19,32 +19,16 @@ from a generator seeded by the run's seed, so the measures draw nothing from the
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Callable
 
 import torch
 
 from aae.eval.two_sample import energy_distance
+from aae.models.base import MatchedCode
 
 MATCH_IMAGES = 5000  # validation images scored: energy distance on 5K points costs < 1 s at one thread
 CONTINUOUS = ("energy", "std_ratio", "disc_acc")
 CATEGORICAL = ("entropy", "empty", "confidence", "disc_acc")
 CODE_NAMES = ("z", "y")  # the AAE family's codes: z (a continuous code or style), y (categories)
-
-
-@dataclass(frozen=True)
-class MatchedCode:
-    """One regularized code of a model: its values for a batch of images, how to draw its prior
-    (n, generator) -> samples on the model's device, and the discriminator's logit for a batch of
-    codes (codes, generator) -> logits, seeing them as it does in training: the model adds the
-    input noise it trains with (drawn from `generator`) and any fixed inputs beside the codes,
-    such as the unlabelled slot."""
-
-    name: str
-    codes: torch.Tensor
-    prior: Callable[[int, torch.Generator], torch.Tensor]
-    judge: Callable[[torch.Tensor, torch.Generator], torch.Tensor]
-    categorical: bool = False
 
 
 def matching_keys() -> tuple[str, ...]:

@@ -23,7 +23,7 @@ from torch import nn
 
 from aae.eval.features import feature_network, features_of
 from aae.eval.sampling import sample_blocks
-from aae.experiment.seeds import derive_seed
+from aae.seeds import derive_seed
 
 NEAREST_K = 5  # prdc's k: Naeem et al.'s default
 KID_SUBSETS, KID_SUBSET_SIZE = 100, 1000

@@ -7,7 +7,7 @@ from typing import Iterator
 import numpy as np
 import torch
 
-from aae.experiment.seeds import derive_seed
+from aae.seeds import derive_seed
 
 
 def epoch_steps(training, n_train: int) -> int:

@@ -50,7 +50,7 @@ Rates = list[tuple[str, float, float]]
 
 def _time_one(w: Workload, device: str, warmup: int, timed: int, barrier=None) -> Rates:
     from aae.models.base import DataInfo
-    from aae.registry import get_model
+    from aae.models.registry import get_model
     from aae.experiment.train import denormals_flushed, precision_context
 
     torch.manual_seed(0)

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from aae.registry import config_from_dict, defining_fields
+from aae.models.registry import config_from_dict, defining_fields
 from aae.experiment.training_config import TrainingConfig, split
 
 
@@ -55,7 +55,7 @@ class JobSpec:
     def settings(self) -> dict[str, Any]:
         """Every setting that defines the run, the model's then the training's, in their fields'
         order: the run's identity and its table's settings line. A field added after runs existed
-        counts only when set, so the runs made before it keep their directories (registry.defining_fields)."""
+        counts only when set, so the runs made before it keep their directories (aae/models/registry.py defining_fields)."""
         return {**defining_fields(self.config), **defining_fields(self.training)}
 
     @property

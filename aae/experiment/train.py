@@ -29,11 +29,11 @@ from aae.experiment.batches import epoch_batches, epoch_steps
 from aae.precision import device_choice, device_type
 from aae.provenance import provenance
 from aae.models.base import DataInfo
-from aae.registry import get_model
+from aae.models.registry import get_model
 from aae.errors import DiskFull, EvaluationFailed, UserError, line_of
 from aae.experiment.run_dir import DamagedRunFile, RunDir, damaged
 from aae.experiment.schedules import apply_schedule
-from aae.experiment.seeds import subset_seed
+from aae.seeds import subset_seed
 from aae.experiment.spec import JobSpec
 
 # Test hook: SIGKILL this process right after the checkpoint of this epoch (kill-and-resume tests).

@@ -22,11 +22,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from aae.models import priors
-from aae.eval.matching import MatchedCode
 from aae.models.adversarial import discriminator_loss, generator_loss, noisy
-from aae.models.base import DataInfo, Model
+from aae.models.base import DataInfo, MatchedCode, Model
 from aae.models.networks import OPTIMIZERS, autoencoder_optimizers, frozen, init_normal_, mlp, step
-from aae.registry import register_model
+from aae.models.registry import register_model
 
 ENCODERS = ("deterministic", "gaussian", "universal")
 PRIORS = ("gaussian", "mixture", "swissroll")
@@ -57,7 +56,7 @@ class AAEConfig:
     adv_lr: float = 0.1
     adv_momentum: float = 0.1
     choices: ClassVar[dict] = {"encoder": ENCODERS, "prior": PRIORS, "optimizer": OPTIMIZERS}
-    late_fields: ClassVar[tuple] = ("disc_noise",)  # counted only when set (registry.defining_fields)
+    late_fields: ClassVar[tuple] = ("disc_noise",)  # counted only when set (aae/models/registry.py defining_fields)
 
     def problems(self) -> list[str]:
         return [f"the {self.prior} prior is 2-D: set z_dim=2"] if self.prior != "gaussian" and self.z_dim != 2 else []

@@ -3,7 +3,7 @@ its paper's phases inside `update(batch)`; the training loop stays generic."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Callable, ClassVar
 
 import torch
 from torch import nn
@@ -37,6 +37,21 @@ class DataInfo:
     # epochs (GMMN+AE's autoencoder stage); other models read only their own config
     epochs: int = 1
     updates_per_epoch: int = 0
+
+
+@dataclass(frozen=True)
+class MatchedCode:
+    """One regularized code of a model: its values for a batch of images, how to draw its prior
+    (n, generator) -> samples on the model's device, and the discriminator's logit for a batch of
+    codes (codes, generator) -> logits, seeing them as it does in training: the model adds the
+    input noise it trains with (drawn from `generator`) and any fixed inputs beside the codes,
+    such as the unlabelled slot."""
+
+    name: str
+    codes: torch.Tensor
+    prior: Callable[[int, torch.Generator], torch.Tensor]
+    judge: Callable[[torch.Tensor, torch.Generator], torch.Tensor]
+    categorical: bool = False
 
 
 class Model:

@@ -21,7 +21,7 @@ from torch import nn
 
 from aae.errors import UserError
 from aae.models.base import DataInfo, Model
-from aae.registry import register_model
+from aae.models.registry import register_model
 
 
 def kmeans_centroids(images: torch.Tensor, n: int, seed: int, max_iter: int = 10) -> torch.Tensor:

@@ -26,11 +26,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from aae.models import priors
-from aae.eval.matching import MatchedCode
 from aae.models.adversarial import discriminator_loss, generator_loss, noisy
-from aae.models.base import DataInfo, Model
+from aae.models.base import DataInfo, MatchedCode, Model
 from aae.models.networks import OPTIMIZERS, Standardize, frozen, init_normal_, make_optimizer, mlp, params_of, step
-from aae.registry import register_model
+from aae.models.registry import register_model
 
 
 def head_penalty(heads: torch.Tensor, eta: float) -> torch.Tensor:
@@ -71,7 +70,7 @@ class SemiSupervisedAAEConfig:
     cls_lr: float = 1e-3
     cls_momentum: float = 0.9
     choices: ClassVar[dict] = {"optimizer": OPTIMIZERS}
-    late_fields: ClassVar[tuple] = ("disc_noise",)  # counted only when set (registry.defining_fields)
+    late_fields: ClassVar[tuple] = ("disc_noise",)  # counted only when set (aae/models/registry.py defining_fields)
 
     def problems(self) -> list[str]:
         if self.n_clusters > MAX_CLUSTERS:

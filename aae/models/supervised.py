@@ -13,11 +13,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from aae.models import priors
-from aae.eval.matching import MatchedCode
 from aae.models.adversarial import discriminator_loss, generator_loss, noisy
-from aae.models.base import DataInfo, Model
+from aae.models.base import DataInfo, MatchedCode, Model
 from aae.models.networks import OPTIMIZERS, autoencoder_optimizers, frozen, init_normal_, mlp, step
-from aae.registry import register_model
+from aae.models.registry import register_model
 
 
 @dataclass(frozen=True)
@@ -34,7 +33,7 @@ class SupervisedAAEConfig:
     adv_lr: float = 2e-4
     adv_momentum: float = 0.5
     choices: ClassVar[dict] = {"optimizer": OPTIMIZERS}
-    late_fields: ClassVar[tuple] = ("disc_noise",)  # counted only when set (registry.defining_fields)
+    late_fields: ClassVar[tuple] = ("disc_noise",)  # counted only when set (aae/models/registry.py defining_fields)
 
 
 @register_model("supervised_aae", SupervisedAAEConfig, title="Supervised AAE")
