@@ -88,8 +88,9 @@ def guarded(prog: str, body: Callable[[], int]) -> int:
             signal.signal(signal.SIGTERM, previous)
 
 
-def _common_parser(prog: str, description: str) -> OneLineParser:
-    """The options every benchmark and figure command shares."""
+def common_parser(prog: str, description: str, table: bool = False) -> OneLineParser:
+    """The options every benchmark and figure command shares; a table's also `--no-wait` (a
+    figure waits for its runs: it draws them next)."""
     p = OneLineParser(prog=prog, description=description,
                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--budget", default="cpu",
@@ -113,11 +114,26 @@ def _common_parser(prog: str, description: str) -> OneLineParser:
     p.add_argument("--no-tensorboard", action="store_true",
                    help="write no TensorBoard event files (by default every run writes its losses, validation "
                         "curve and a final image grid to runs/<hash>/tensorboard/: tensorboard --logdir runs)")
+    # one SLURM option block for every command, tables and figures alike
+    s = p.add_argument_group("slurm (with --executor slurm)")
+    s.add_argument("--slurm-profile", metavar="NAME",
+                   help="a profile by name from slurm/profiles/ (partition, time limit, GPUs, ...)")
+    s.add_argument("--slurm-profile-file", type=Path, metavar="PATH",
+                   help="a profile file of your own instead: its slurm_setup lines run in every job, so name "
+                        "only a file you trust (README, 'Trust')")
+    s.add_argument("--slurm-partition")
+    s.add_argument("--timeout-min", type=positive_int)
+    s.add_argument("--gpus-per-node", type=nonnegative_int)
+    s.add_argument("--cpus-per-task", type=positive_int)
+    s.add_argument("--mem-gb", type=positive_int)
+    s.add_argument("--array-parallelism", type=positive_int)
+    if table:
+        s.add_argument("--no-wait", action="store_true", help="submit and return; use --gather-only later")
     return p
 
 
 def figure_parser(prog: str, description: str) -> OneLineParser:
-    p = _common_parser(prog, description)
+    p = common_parser(prog, description)
     p.add_argument("--dataset", default="mnist", choices=["mnist", "synthetic"],
                    help="synthetic = a tiny stand-in, for tests")
     return p
@@ -126,11 +142,12 @@ def figure_parser(prog: str, description: str) -> OneLineParser:
 def prepare_figure_run(args, make_specs: Callable[[], list[JobSpec]]) -> list[JobSpec]:
     """Check a figure command's input, then build and train what its figure needs (raises UserError)."""
     _check_common(args)
+    _check_slurm(args, trains=True)
     _, announcement = settle_precision(args.precision)
     specs = make_specs()  # after the budget check: configs are validated as they are built
     print(announcement, file=sys.stderr)
     load_dataset(args.dataset, args.data_dir)
-    run_specs(specs, args.runs_dir, args.executor, args.workers, args.data_dir)
+    run_specs(specs, args.runs_dir, args.executor, args.workers, args.data_dir, _slurm_options(args))
     return specs
 
 
@@ -151,7 +168,7 @@ def _check_common(args) -> None:
 
 
 def build_parser(prog: str, description: str, datasets: list[str]) -> OneLineParser:
-    p = _common_parser(prog, description)
+    p = common_parser(prog, description, table=True)
     p.add_argument("--seeds", type=positive_int, default=5, help="trials per cell (seeds derived, not chosen)")
     p.add_argument("--models", nargs="+", metavar="MODEL", help="train only these models (default: every measured row)")
     p.add_argument("--datasets", nargs="+", metavar="DATASET",
@@ -168,19 +185,6 @@ def build_parser(prog: str, description: str, datasets: list[str]) -> OneLinePar
                    help="before training, write the finished runs of the committed records (same run id) that "
                         "--runs-dir lacks back into it, without checkpoints: on a fresh machine only the runs "
                         "whose config changed train")
-    s = p.add_argument_group("slurm (with --executor slurm)")
-    s.add_argument("--slurm-profile", metavar="NAME",
-                   help="a profile by name from slurm/profiles/ (partition, time limit, GPUs, ...)")
-    s.add_argument("--slurm-profile-file", type=Path, metavar="PATH",
-                   help="a profile file of your own instead: its slurm_setup lines run in every job, so name "
-                        "only a file you trust (README, 'Trust')")
-    s.add_argument("--slurm-partition")
-    s.add_argument("--timeout-min", type=positive_int)
-    s.add_argument("--gpus-per-node", type=nonnegative_int)
-    s.add_argument("--cpus-per-task", type=positive_int)
-    s.add_argument("--mem-gb", type=positive_int)
-    s.add_argument("--array-parallelism", type=positive_int)
-    s.add_argument("--no-wait", action="store_true", help="submit and return; use --gather-only later")
     p.add_argument("--force", action="store_true",
                    help="replace the table's page and records even when they hold more finished runs than this "
                         "command's table (by default that is refused: a mistyped --runs-dir never wipes a page)")
@@ -272,6 +276,7 @@ class Benchmark:
     make_specs: Callable[..., list[JobSpec]]  # (models, columns, seeds, budget, overrides) -> specs
     synthetic_columns: tuple[Column, ...]
     add_arguments: Callable | None = None
+    rows_for: Callable | None = None  # (args) -> its measured rows, where they follow its arguments (Table 3's --clusters)
     columns_for: Callable | None = None
     extra_rows: Callable | None = None
     after_table: Callable | None = None
@@ -291,6 +296,8 @@ def benchmark_main(argv, bench: Benchmark) -> int:
 
 def _benchmark(args, argv, started, bench: Benchmark, datasets) -> int:
     prog, layout, make_specs = bench.prog, bench.layout, bench.make_specs
+    if bench.rows_for:
+        layout = dataclasses.replace(layout, measured=bench.rows_for(args))
     _check_common(args)
     models = _rows(args.models or list(layout.measured), layout)
     chosen = args.datasets or datasets
@@ -307,11 +314,7 @@ def _benchmark(args, argv, started, bench: Benchmark, datasets) -> int:
     if args.estimate and (args.gather_only or args.from_records or args.reuse_records):
         raise UserError("--estimate times the runs a table would train; give it without --gather-only, "
                         "--from-records or --reuse-records")
-    if args.executor == "slurm":  # a typo in the profile, or no cluster, fails now, not after the data fetch
-        options = _slurm_options(args)
-        job_parameters(options)
-        if not (args.gather_only or args.from_records or args.estimate):
-            check_cluster(options)
+    _check_slurm(args, trains=not (args.gather_only or args.from_records or args.estimate))
     records_file = args.records_from or records_path(args.results_dir, layout.name)
     stored = StoredRuns(records_file) if args.from_records else None
     committed = _records_meta(stored, records_file, args)
@@ -431,9 +434,20 @@ def _estimate(args, specs: list[JobSpec]) -> str:
     return report(lines, how, args.executor, args.workers, options.get("timeout_min"))
 
 
+def _check_slurm(args, trains: bool) -> None:
+    """With --executor slurm: a typo in the profile, or no cluster to train on, fails now, not
+    after the data fetch."""
+    if args.executor == "slurm":
+        options = _slurm_options(args)
+        job_parameters(options)
+        if trains:
+            check_cluster(options)
+
+
 def _slurm_options(args) -> dict:
     return {"profile": args.slurm_profile, "profile_file": args.slurm_profile_file,
             "slurm_partition": args.slurm_partition, "timeout_min": args.timeout_min,
             "gpus_per_node": args.gpus_per_node, "cpus_per_task": args.cpus_per_task, "mem_gb": args.mem_gb,
-            "array_parallelism": args.array_parallelism, "wait": not args.no_wait,
+            "array_parallelism": args.array_parallelism,
+            "wait": not getattr(args, "no_wait", False),  # a figure waits for its runs: it draws them next
             "cluster": os.environ.get("AAE_SUBMITIT_CLUSTER")}

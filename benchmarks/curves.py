@@ -26,7 +26,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from tabulate import tabulate  # noqa: E402
 
 from aae import io  # noqa: E402
-from benchmarks.cli import _common_parser, guarded, positive_int, prepare_figure_run  # noqa: E402
+from benchmarks.cli import common_parser, guarded, positive_int, prepare_figure_run  # noqa: E402
 from aae.errors import UserError  # noqa: E402
 from aae.provenance import git_sha  # noqa: E402
 from aae.experiment.records import StoredRuns, export, records_path  # noqa: E402
@@ -152,7 +152,7 @@ def long_curve(args) -> int:
 
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    p = _common_parser("benchmarks.curves", __doc__)
+    p = common_parser("benchmarks.curves", __doc__)
     p.add_argument("--model", default="ssaae", help=f"a Table 2 row: {', '.join(table2.LAYOUT.measured)}")
     p.add_argument("--dataset", default="mnist", choices=["mnist", "svhn", "synthetic"],
                    help="synthetic = a tiny stand-in, for tests")

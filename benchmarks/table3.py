@@ -18,9 +18,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from benchmarks.cli import Benchmark, OneLineParser, benchmark_main, positive_int
 from aae.models.semisupervised import MAX_CLUSTERS
 from aae.reporting.tables import USAGE_ENTROPY, Column, Detail, TableLayout
+from benchmarks.cli import Benchmark, benchmark_main, positive_int
 from benchmarks.learning_curves import plot_learning_curves
 from benchmarks.matching_figure import plot_matching
 from benchmarks.specs import grid
@@ -99,20 +99,18 @@ def add_arguments(parser) -> None:
                         default=list(PAPER_CLUSTERS + EXTRA_CLUSTERS), help="the Ks, one row each")
 
 
-def benchmark(clusters: tuple[int, ...]) -> Benchmark:
-    return Benchmark(prog="benchmarks.table3", description=__doc__, layout=layout_for(clusters), make_specs=make_specs,
-                     synthetic_columns=SYNTHETIC_COLUMNS, add_arguments=add_arguments, after_table=plot_curves)
+def rows_for(args) -> dict[str, str]:
+    """One row per K of --clusters, in the order given (a K given twice is one row)."""
+    return layout_for(dict.fromkeys(args.clusters)).measured
 
 
-BENCHMARK = benchmark(PAPER_CLUSTERS + EXTRA_CLUSTERS)
+BENCHMARK = Benchmark(prog="benchmarks.table3", description=__doc__, layout=layout_for(PAPER_CLUSTERS + EXTRA_CLUSTERS),
+                      make_specs=make_specs, synthetic_columns=SYNTHETIC_COLUMNS, add_arguments=add_arguments,
+                      rows_for=rows_for, after_table=plot_curves)
 
 
 def main(argv=None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    # the rows follow --clusters, so it is read before the layout the shared CLI gets is built
-    pre = OneLineParser(prog="benchmarks.table3", add_help=False)
-    add_arguments(pre)
-    return benchmark_main(argv, benchmark(tuple(dict.fromkeys(pre.parse_known_args(argv)[0].clusters))))
+    return benchmark_main(argv, BENCHMARK)
 
 
 if __name__ == "__main__":

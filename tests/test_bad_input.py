@@ -90,10 +90,12 @@ CASES = [
     ("figures-set-value", FIGS, ["--set", "epochs=0"], "epochs=0 must be at least 1"),
     ("figures-executor", FIGS, ["--executor", "kubernetes"], "unknown executor 'kubernetes'"),
     ("figures-unknown-figure", FIGS, ["--figures", "11"], "invalid choice: '11'"),
+    ("figures-slurm-profile", FIGS, ["--executor", "slurm", "--slurm-profile", "nope"], "unknown slurm profile 'nope'"),
     ("figure7-budget", FIG7, ["--budget", "huge"], "unknown budget 'huge'"),
     ("figure7-set-value", FIG7, ["--set", "z_dim=-3"], "z_dim=-3 must be at least 1"),
     ("figure7-set-type", FIG7, ["--set", "epochs=many"], "bad override epochs=many"),
     ("figure7-dataset", FIG7, ["--dataset", "svhn"], "invalid choice: 'svhn'"),
+    ("figure7-slurm-option", FIG7, ["--executor", "slurm", "--mem-gb", "0"], "expected a positive integer, got 0"),
     # section 7
     ("dimred-eta-zero", DR, ["--set", "head_eta=0"], "head_eta=0.0 must be positive"),
     ("dimred-style-negative", DR, ["--set", "style_std=-1"], "style_std=-1.0 must be positive"),
