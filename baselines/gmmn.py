@@ -24,16 +24,14 @@ early stopping on a validation MMD.
 """
 from __future__ import annotations
 
-from typing import ClassVar
-
 from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from aae.models import priors
 from aae.eval.parzen import EXP_FLOOR
+from aae.models import priors
 from aae.models import DataInfo, Model, make_optimizer, mlp, params_of, step
 from aae.models.registry import register_model
 

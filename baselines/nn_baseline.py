@@ -6,8 +6,6 @@ regularisation, final model after a fixed number of updates (nothing chosen on t
 """
 from __future__ import annotations
 
-from typing import ClassVar
-
 from dataclasses import dataclass
 
 import torch

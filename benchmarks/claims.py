@@ -33,11 +33,11 @@ from aae import io
 from aae.reporting.claims import (ALPHA, MIN_SEEDS, VERDICTS, Claim, Comparison, Quantity, Sample, claim_verdict, match,
                         judge_comparisons)
 from aae.errors import UserError
-from aae.provenance import git_sha
 from aae.experiment.records import records_path
-from aae.models.registry import get_model
-from aae.reporting.tables import paper_mean
 from aae.experiment.spec import JobSpec
+from aae.models.registry import get_model
+from aae.provenance import git_sha
+from aae.reporting.tables import paper_mean
 from benchmarks import dimreduction, table1, table2, table3
 
 LAYOUTS = {"table1": table1.LAYOUT, "table2": table2.LAYOUT, "table3": table3.BENCHMARK.layout,

@@ -23,18 +23,18 @@ import torch
 from aae import io
 from aae.data import DATASETS, load_dataset
 from aae.errors import DataMissing, UserError
-from aae.experiment.events import TENSORBOARD_ENV
 from aae.experiment.estimate import measure, plan, report, threads_per_run
-from aae.precision import AUTO, DEVICE_ENV, PRECISION_ENV, PRECISIONS, Choice, device_choice, device_type
-from aae.provenance import git_sha
-from aae.experiment.records import StoredRuns, finished_runs, records_path, records_text, restore
-from aae.models.registry import get_model
-from benchmarks.recipes import BUDGETS, asks_auto
-from aae.reporting.tables import Column, TableLayout, describe_configs, evaluation_times, load_rows, render, summarize
+from aae.experiment.events import TENSORBOARD_ENV
 from aae.experiment.executors import EXECUTORS, check_executor, run_specs
+from aae.experiment.records import StoredRuns, finished_runs, records_path, records_text, restore
 from aae.experiment.run_dir import RunDir
 from aae.experiment.slurm import check_cluster, job_parameters
 from aae.experiment.spec import JobSpec
+from aae.models.registry import get_model
+from aae.precision import AUTO, DEVICE_ENV, PRECISION_ENV, PRECISIONS, Choice, device_choice, device_type
+from aae.provenance import git_sha
+from aae.reporting.tables import Column, TableLayout, describe_configs, evaluation_times, load_rows, render, summarize
+from benchmarks.recipes import BUDGETS, asks_auto
 
 
 class OneLineParser(argparse.ArgumentParser):

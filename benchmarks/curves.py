@@ -26,12 +26,12 @@ import matplotlib.pyplot as plt  # noqa: E402
 from tabulate import tabulate  # noqa: E402
 
 from aae import io  # noqa: E402
-from benchmarks.cli import common_parser, guarded, positive_int, prepare_figure_run  # noqa: E402
 from aae.errors import UserError  # noqa: E402
-from aae.provenance import git_sha  # noqa: E402
 from aae.experiment.records import StoredRuns, export, records_path  # noqa: E402
 from aae.experiment.run_dir import RunDir, histories  # noqa: E402
+from aae.provenance import git_sha  # noqa: E402
 from benchmarks import table2  # noqa: E402
+from benchmarks.cli import common_parser, guarded, positive_int, prepare_figure_run  # noqa: E402
 from benchmarks.learning_curves import PLAIN_NUMBERS  # noqa: E402
 
 def milestones(last: int) -> list[int]:

@@ -24,14 +24,14 @@ import torch
 from tabulate import tabulate
 
 from aae import io
-from benchmarks.cli import OneLineParser, check_writable, guarded
-from benchmarks.recipes import recipe
 from aae.data import load_dataset
 from aae.eval import EvalContext, evaluate
 from aae.eval.quality import reference
 from aae.models.base import DataInfo
-from aae.provenance import git_sha
 from aae.models.registry import get_model
+from aae.provenance import git_sha
+from benchmarks.cli import OneLineParser, check_writable, guarded
+from benchmarks.recipes import recipe
 
 QUALITY = ("fid@10000", "kid@10000", "prdc@10000")
 

@@ -24,11 +24,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 import torch  # noqa: E402
 
 from aae import io  # noqa: E402
+from aae.eval.features import feature_network, predicted_labels  # noqa: E402
+from aae.experiment.train import load_trained  # noqa: E402
+from aae.reporting.tables import Column  # noqa: E402
 from benchmarks.cli import figure_parser, guarded, prepare_figure_run  # noqa: E402
 from benchmarks.figure_numbers import write_figure_numbers  # noqa: E402
-from aae.eval.features import feature_network, predicted_labels  # noqa: E402
-from aae.reporting.tables import Column  # noqa: E402
-from aae.experiment.train import load_trained  # noqa: E402
 from benchmarks.specs import grid  # noqa: E402
 
 N_STYLES = 10

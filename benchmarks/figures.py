@@ -28,14 +28,14 @@ import matplotlib.pyplot as plt  # noqa: E402
 import torch  # noqa: E402
 
 from aae import io  # noqa: E402
-from aae.models import priors  # noqa: E402
-from benchmarks.cli import figure_parser, guarded, prepare_figure_run  # noqa: E402
-from benchmarks.figure_numbers import write_figure_numbers  # noqa: E402
 from aae.eval.classification import probabilities  # noqa: E402
 from aae.eval.two_sample import energy_distance  # noqa: E402
-from aae.reporting.tables import Column  # noqa: E402
 from aae.experiment.train import load_trained  # noqa: E402
+from aae.models import priors  # noqa: E402
+from aae.reporting.tables import Column  # noqa: E402
 from benchmarks import table1, table3  # noqa: E402
+from benchmarks.cli import figure_parser, guarded, prepare_figure_run  # noqa: E402
+from benchmarks.figure_numbers import write_figure_numbers  # noqa: E402
 from benchmarks.specs import grid  # noqa: E402
 
 FIGURES = ("2", "4", "5", "9", "samples")

@@ -38,14 +38,14 @@ from scipy.special import logsumexp
 from tabulate import tabulate
 
 from aae import io
-from aae.experiment.batches import epoch_steps
 from aae.eval.parzen import DEFAULT_SIGMAS, parzen_evaluate
-from aae.models.base import DataInfo
+from aae.experiment.batches import epoch_steps
+from aae.experiment.train import precision_context
 from aae.models.adversarial import noisy, real_fake_loss
+from aae.models.base import DataInfo
+from aae.models.registry import get_model
 from aae.precision import DEVICE_ENV, PRECISION_ENV, device_choice
 from aae.provenance import cpu_features, device_name, git_sha
-from aae.models.registry import get_model
-from aae.experiment.train import precision_context
 from baselines.gmmn import mmd_squared
 from benchmarks.cli import OneLineParser, check_writable, guarded, positive_int
 from benchmarks.recipes import asks_auto, recipe

@@ -24,9 +24,9 @@ import torch
 from tabulate import tabulate
 
 from aae import io
+from aae.experiment.train import precision_context
 from aae.precision import DEVICE_ENV, device_choice
 from aae.provenance import device_name, git_sha
-from aae.experiment.train import precision_context
 from benchmarks.perf import MODELS, fresh_model
 
 

@@ -19,13 +19,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from aae.errors import UserError
+from aae.experiment.training_config import FIELDS as TRAINING_FIELDS, TrainingConfig
 from aae.models.aae import AAEConfig
+from aae.models.registry import get_model
 from aae.models.sanity import CentresConfig
 from aae.models.semisupervised import ClusteringAAEConfig, DimReductionAAEConfig, SemiSupervisedAAEConfig
 from aae.models.supervised import SupervisedAAEConfig
 from aae.precision import AUTO, machine_choice
-from aae.models.registry import get_model
-from aae.experiment.training_config import FIELDS as TRAINING_FIELDS, TrainingConfig
 from aae.validation import check_config
 from baselines.gan import GANConfig
 from baselines.gmmn import GMMNConfig

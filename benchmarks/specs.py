@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from aae.eval import check_capabilities
+from aae.experiment.spec import JobSpec
 from aae.models.registry import get_model
 from aae.reporting.tables import Column
 from aae.seeds import run_seed
-from aae.experiment.spec import JobSpec
 from benchmarks.recipes import recipe
 
 

@@ -16,13 +16,13 @@ import argparse
 import dataclasses
 import sys
 
-from benchmarks.cli import Benchmark, benchmark_main, positive_int
 from aae.data import load_dataset
 from aae.data.mnist import SPLIT_SIZES as MNIST_SPLITS
 from aae.errors import DataMissing, UserError
 from aae.eval import PARZEN_VALID, SIGMA_GRID, parse, parzen_keys, parzen_name, sigma_grid
 from aae.models.registry import get_model
 from aae.reporting.tables import CODE_ENERGY, Column, Detail, TableLayout, load_rows
+from benchmarks.cli import Benchmark, benchmark_main, positive_int
 from benchmarks.learning_curves import plot_learning_curves
 from benchmarks.matching_figure import plot_matching
 from benchmarks.specs import grid

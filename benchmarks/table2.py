@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import sys
 
-from benchmarks.cli import Benchmark, benchmark_main
 from aae.reporting.tables import CODE_ENERGY, USAGE_ENTROPY, Column, TableLayout
+from benchmarks.cli import Benchmark, benchmark_main
 from benchmarks.learning_curves import plot_learning_curves
 from benchmarks.matching_figure import plot_matching
 from benchmarks.specs import grid

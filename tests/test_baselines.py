@@ -6,8 +6,8 @@ import torch
 
 from aae.models.base import DataInfo
 from aae.models.registry import get_model
-from benchmarks.recipes import recipe
 from baselines.gmmn import mmd_squared
+from benchmarks.recipes import recipe
 
 
 def test_mmd_known_answers():

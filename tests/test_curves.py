@@ -6,9 +6,9 @@ import matplotlib.image
 import pytest
 import torch
 
-from aae.reporting.tables import Column
 from aae.experiment.run_dir import RunDir, histories
 from aae.experiment.train import run_job
+from aae.reporting.tables import Column
 from benchmarks.curves import milestones
 from benchmarks.specs import grid
 from tests.conftest import run_cli, smoke_args

@@ -11,11 +11,11 @@ from aae.data.synthetic import make_synthetic
 from aae.eval.classification import probabilities
 from aae.eval.clustering import clustering_metrics
 from aae.models.base import DataInfo
-from aae.models.semisupervised import head_penalty
 from aae.models.registry import get_model
-from benchmarks.recipes import recipe
+from aae.models.semisupervised import head_penalty
 from aae.reporting.tables import Column
 from benchmarks.dimreduction import variant_changes
+from benchmarks.recipes import recipe
 from tests.conftest import run_cli, smoke_args
 
 

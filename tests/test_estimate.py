@@ -2,10 +2,10 @@
 import pytest
 
 from aae.experiment import estimate
-from benchmarks import cli
 from aae.experiment.estimate import Workload, plan, report, slurm_timeout_min
-from benchmarks.recipes import recipe
 from aae.experiment.spec import JobSpec
+from benchmarks import cli
+from benchmarks.recipes import recipe
 from tests.conftest import run_cli, smoke_args
 
 

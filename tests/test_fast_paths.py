@@ -8,13 +8,13 @@ import pytest
 import torch
 
 from aae.eval.parzen import parzen_evaluate
+from aae.experiment.train import precision_context, run_job
 from aae.models.base import DataInfo
 from aae.models.registry import get_model
-from benchmarks.recipes import recipe
 from aae.reporting.tables import Column
-from aae.experiment.train import precision_context, run_job
 from baselines.m2 import M2
 from benchmarks.perf import parzen_one_pass_float64, parzen_two_pass_float64
+from benchmarks.recipes import recipe
 from benchmarks.specs import grid
 
 INFO = DataInfo(784, 10, 600, 100, torch.full((784,), 0.13), torch.full((784,), 0.31), epochs=2, updates_per_epoch=5)

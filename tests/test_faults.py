@@ -17,15 +17,15 @@ import torch
 
 import aae.eval
 import aae.io
-from aae.experiment import checkpoints
 from aae.data import load_dataset
-from aae.models.base import DataInfo
-from aae.models.registry import get_model
-from benchmarks.recipes import recipe
+from aae.experiment import checkpoints
 from aae.experiment.run_dir import RunDir
 from aae.experiment.spec import JobSpec
 from aae.experiment.train import failure_reason
+from aae.models.base import DataInfo
+from aae.models.registry import get_model
 from benchmarks import table2
+from benchmarks.recipes import recipe
 from tests.conftest import run_cli, smoke_args
 
 ARGS = ["--seeds", "1", "--models", "nn_baseline"]

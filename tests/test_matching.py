@@ -7,10 +7,10 @@ from aae.data import load_dataset
 from aae.eval import EvalContext, evaluate
 from aae.eval.matching import code_measures, std_ratio, usage
 from aae.models import MatchedCode
-from aae.models.registry import get_model
-from benchmarks.recipes import recipe
-from aae.reporting.tables import Column
 from aae.models.base import DataInfo
+from aae.models.registry import get_model
+from aae.reporting.tables import Column
+from benchmarks.recipes import recipe
 from benchmarks.specs import grid
 
 K = 16

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 import torch
 
-from aae.experiment.batches import epoch_batches
 from aae.data.subsets import labelled_indices
 from aae.data.synthetic import make_synthetic
 from aae.eval.classification import error_rate
+from aae.experiment.batches import epoch_batches
 from aae.models.base import DataInfo
 from aae.models.registry import get_model, model_names
 from benchmarks.recipes import recipe

@@ -7,7 +7,6 @@ import pytest
 
 from aae import precision
 from aae.precision import choose, cpu_flags
-from aae.models.registry import get_model
 from benchmarks.recipes import FP32_CPU_EPOCHS, RECIPES, recipe
 from tests.conftest import run_cli, smoke_args
 from tests.test_committed_records import RESULTS, regenerate, without_date

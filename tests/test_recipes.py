@@ -6,9 +6,9 @@ import dataclasses
 import pytest
 
 from aae.errors import UserError
-from aae.models.registry import model_names
 from aae.experiment.spec import JobSpec
 from aae.experiment.training_config import FIELDS, TrainingConfig
+from aae.models.registry import model_names
 from benchmarks.recipes import BUDGETS, RECIPES, recipe
 
 

@@ -10,10 +10,10 @@ import pytest
 from aae.data import DATASETS
 from aae.errors import UserError
 from aae.eval import EVALUATIONS
+from aae.experiment.executors import EXECUTORS
 from aae.models import Model
 from aae.models.registry import MODELS, register_model
 from aae.registry import Registry
-from aae.experiment.executors import EXECUTORS
 
 ROOT = Path(__file__).resolve().parent.parent
 

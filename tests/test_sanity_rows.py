@@ -7,8 +7,8 @@ from aae.data.synthetic import make_synthetic
 from aae.errors import UserError
 from aae.models.base import DataInfo
 from aae.models.registry import get_model
-from benchmarks.recipes import recipe
 from benchmarks import table1
+from benchmarks.recipes import recipe
 
 
 def built(name, seed, x):

@@ -3,14 +3,14 @@ import numpy as np
 import pytest
 import torch
 
-from aae.models.base import DataInfo
-from aae.models.semisupervised import SemiSupervisedAAE, SemiSupervisedAAEConfig
-from aae.models.registry import register_model
-from aae.experiment.train import run_job
-from benchmarks.specs import grid
-from benchmarks.recipes import RECIPES
-from benchmarks.table2 import SYNTHETIC_COLUMNS
 from aae.data.synthetic import make_synthetic
+from aae.experiment.train import run_job
+from aae.models.base import DataInfo
+from aae.models.registry import register_model
+from aae.models.semisupervised import SemiSupervisedAAE, SemiSupervisedAAEConfig
+from benchmarks.recipes import RECIPES
+from benchmarks.specs import grid
+from benchmarks.table2 import SYNTHETIC_COLUMNS
 
 
 def changed(model, phase):

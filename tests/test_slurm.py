@@ -14,9 +14,9 @@ import torch
 from submitit.slurm.slurm import SlurmJobEnvironment
 
 from aae.experiment import slurm as aae_slurm
-from aae.reporting.tables import load_rows
 from aae.experiment.executors import run_specs
 from aae.experiment.run_dir import RunDir
+from aae.reporting.tables import load_rows
 from benchmarks.specs import grid
 from benchmarks.table2 import SYNTHETIC_COLUMNS
 from tests.conftest import REPO, run_cli, smoke_args

@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 import torch
 
-from aae.experiment.batches import epoch_batches
 from aae.data.synthetic import make_synthetic
+from aae.eval.features import feature_network, predicted_labels
+from aae.experiment.batches import epoch_batches
 from aae.models.base import DataInfo
 from aae.models.registry import get_model
-from benchmarks.recipes import recipe
-from aae.eval.features import feature_network, predicted_labels
 from benchmarks.figure7 import label_agreement
+from benchmarks.recipes import recipe
 from tests.conftest import run_cli
 
 

@@ -7,9 +7,9 @@ import matplotlib.image
 import numpy as np
 import pytest
 
-from aae.reporting.tables import Column
 from aae.experiment.job import execute
 from aae.experiment.run_dir import RunDir
+from aae.reporting.tables import Column
 from benchmarks.specs import grid
 from tests.conftest import run_cli, smoke_args
 

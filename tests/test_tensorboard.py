@@ -9,9 +9,9 @@ from torch.utils.tensorboard import SummaryWriter
 
 from aae.experiment import train
 from aae.experiment.events import TENSORBOARD_ENV, run_name, tag
-from benchmarks.recipes import recipe
 from aae.experiment.spec import JobSpec
 from aae.experiment.train import run_job
+from benchmarks.recipes import recipe
 
 
 def only_run(root):

@@ -16,13 +16,13 @@ from typing import Any, Callable
 import torch
 
 from aae.errors import UserError
-from aae.models.base import CAPABILITIES
-from aae.registry import Registry
 from aae.eval.classification import error_rate, probabilities
 from aae.eval.clustering import CLUSTERING_KEYS, clustering_metrics, paper_error
 from aae.eval.matching import MATCH_IMAGES, code_measures, matching_keys
 from aae.eval.quality import KEY_SUFFIXES, model_features, quality_keys, quality_of_features
 from aae.eval.sampling import SAMPLE_BLOCK, reporting, sample_blocks
+from aae.models.base import CAPABILITIES
+from aae.registry import Registry
 from aae.eval.parzen import SIGMA_GRID, parzen_evaluate, sigma_grid  # noqa: F401  (sigma_grid: re-exported)
 from aae.seeds import derive_seed
 

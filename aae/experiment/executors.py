@@ -22,10 +22,10 @@ from tqdm import tqdm
 
 from aae.errors import DiskFull
 from aae.experiment.job import Outcome, execute
-from aae.registry import Registry
 from aae.experiment.run_dir import RunDir
 from aae.experiment.slurm import run_on_slurm
 from aae.experiment.spec import JobSpec
+from aae.registry import Registry
 
 Report = Callable[[Outcome], None]
 

@@ -19,9 +19,9 @@ import submitit
 
 from aae.errors import UserError, line_of
 from aae.experiment.job import execute
-from aae.provenance import REPO
 from aae.experiment.run_dir import RunDir
 from aae.experiment.spec import JobSpec
+from aae.provenance import REPO
 
 PROFILES = REPO / "slurm" / "profiles"
 PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")  # a profile's file stem, never a path

@@ -12,8 +12,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from aae.models.registry import config_from_dict, defining_fields
 from aae.experiment.training_config import TrainingConfig, split
+from aae.models.registry import config_from_dict, defining_fields
 
 
 @dataclass(frozen=True)

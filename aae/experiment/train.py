@@ -20,21 +20,21 @@ import torch
 from tqdm import tqdm
 
 from aae import io
-from aae.experiment import checkpoints
-from aae.experiment.events import RunEvents
 from aae.data import load_dataset
 from aae.data.subsets import labelled_indices, parse_setting
-from aae.eval import EVALUATIONS, EvalContext, evaluate, is_curve
-from aae.experiment.batches import epoch_batches, epoch_steps
-from aae.precision import device_choice, device_type
-from aae.provenance import provenance
-from aae.models.base import DataInfo
-from aae.models.registry import get_model
 from aae.errors import DiskFull, EvaluationFailed, UserError, line_of
+from aae.eval import EVALUATIONS, EvalContext, evaluate, is_curve
+from aae.experiment import checkpoints
+from aae.experiment.batches import epoch_batches, epoch_steps
+from aae.experiment.events import RunEvents
 from aae.experiment.run_dir import DamagedRunFile, RunDir, damaged
 from aae.experiment.schedules import apply_schedule
-from aae.seeds import subset_seed
 from aae.experiment.spec import JobSpec
+from aae.models.base import DataInfo
+from aae.models.registry import get_model
+from aae.precision import device_choice, device_type
+from aae.provenance import provenance
+from aae.seeds import subset_seed
 
 # Test hook: SIGKILL this process right after the checkpoint of this epoch (kill-and-resume tests).
 KILL_AFTER_EPOCH_ENV = "AAE_KILL_AFTER_EPOCH"

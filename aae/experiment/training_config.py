@@ -11,8 +11,8 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from aae.precision import AUTO, PRECISIONS
 from aae.experiment.schedules import SCHEDULES
+from aae.precision import AUTO, PRECISIONS
 
 
 # keyword-only: the fields keep the order the settings lines have always shown them in
