@@ -13,7 +13,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from aae.experiment.training_config import TrainingConfig, split
-from aae.models.registry import config_from_dict, defining_fields
+from aae.models.registry import config_from_dict
+
+
+def defining_fields(config) -> dict[str, Any]:
+    """A config's fields that define its runs (their hash, their tables' settings lines): all but
+    an entry of the config's `late_fields` left at its default. A late field was added after runs
+    existed; those runs had no such setting, and keep the names and descriptions they had."""
+    late = getattr(config, "late_fields", ())
+    return {f.name: getattr(config, f.name) for f in dataclasses.fields(config)
+            if not (f.name in late and getattr(config, f.name) == f.default)}
 
 
 @dataclass(frozen=True)
@@ -55,7 +64,7 @@ class JobSpec:
     def settings(self) -> dict[str, Any]:
         """Every setting that defines the run, the model's then the training's, in their fields'
         order: the run's identity and its table's settings line. A field added after runs existed
-        counts only when set, so the runs made before it keep their directories (aae/models/registry.py defining_fields)."""
+        counts only when set, so the runs made before it keep their directories (defining_fields)."""
         return {**defining_fields(self.config), **defining_fields(self.training)}
 
     @property

@@ -23,7 +23,7 @@ class TrainingConfig:
     epochs: int
     steps_per_epoch: int = 0  # updates per epoch; 0 = one pass over the training images (aae/experiment/batches.py)
     precision: str = "fp32"  # "bf16": bfloat16 autocast, float32 weights; "auto": bf16 where native (aae/precision.py)
-    # added after runs existed: counted in a run's identity only when set (aae/models/registry.py defining_fields)
+    # added after runs existed: counted in a run's identity only when set (aae/experiment/spec.py defining_fields)
     late_fields: ClassVar[tuple] = ("lr_schedule",)
     choices: ClassVar[dict] = {"precision": (*PRECISIONS, AUTO), "lr_schedule": SCHEDULES}
 

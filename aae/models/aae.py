@@ -56,7 +56,7 @@ class AAEConfig:
     adv_lr: float = 0.1
     adv_momentum: float = 0.1
     choices: ClassVar[dict] = {"encoder": ENCODERS, "prior": PRIORS, "optimizer": OPTIMIZERS}
-    late_fields: ClassVar[tuple] = ("disc_noise",)  # counted only when set (aae/models/registry.py defining_fields)
+    late_fields: ClassVar[tuple] = ("disc_noise",)  # counted only when set (aae/experiment/spec.py defining_fields)
 
     def problems(self) -> list[str]:
         return [f"the {self.prior} prior is 2-D: set z_dim=2"] if self.prior != "gaussian" and self.z_dim != 2 else []

@@ -39,15 +39,6 @@ def _load_model_plugins() -> None:
 MODELS = Registry("model", load=_load_model_plugins)
 
 
-def defining_fields(config) -> dict[str, Any]:
-    """A config's fields that define its runs (their hash, their tables' settings lines): all but
-    an entry of the config's `late_fields` left at its default. A late field was added after runs
-    existed; those runs had no such setting, and keep the names and descriptions they had."""
-    late = getattr(config, "late_fields", ())
-    return {f.name: getattr(config, f.name) for f in dataclasses.fields(config)
-            if not (f.name in late and getattr(config, f.name) == f.default)}
-
-
 def register_model(name: str, config_cls: type, title: str | None = None):
     """Register a model class under `name` with its config class; its capabilities must be the
     methods it has (aae/models/base.py CAPABILITIES), so a table never asks a model for a score

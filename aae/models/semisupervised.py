@@ -70,7 +70,7 @@ class SemiSupervisedAAEConfig:
     cls_lr: float = 1e-3
     cls_momentum: float = 0.9
     choices: ClassVar[dict] = {"optimizer": OPTIMIZERS}
-    late_fields: ClassVar[tuple] = ("disc_noise",)  # counted only when set (aae/models/registry.py defining_fields)
+    late_fields: ClassVar[tuple] = ("disc_noise",)  # counted only when set (aae/experiment/spec.py defining_fields)
 
     def problems(self) -> list[str]:
         if self.n_clusters > MAX_CLUSTERS:

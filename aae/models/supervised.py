@@ -33,7 +33,7 @@ class SupervisedAAEConfig:
     adv_lr: float = 2e-4
     adv_momentum: float = 0.5
     choices: ClassVar[dict] = {"optimizer": OPTIMIZERS}
-    late_fields: ClassVar[tuple] = ("disc_noise",)  # counted only when set (aae/models/registry.py defining_fields)
+    late_fields: ClassVar[tuple] = ("disc_noise",)  # counted only when set (aae/experiment/spec.py defining_fields)
 
 
 @register_model("supervised_aae", SupervisedAAEConfig, title="Supervised AAE")
