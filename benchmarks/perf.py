@@ -39,7 +39,7 @@ from tabulate import tabulate
 
 from aae import io
 from aae.eval.parzen import DEFAULT_SIGMAS, parzen_evaluate
-from aae.experiment.batches import epoch_steps
+from aae.experiment.batches import epoch_steps, loop_plan
 from aae.experiment.train import precision_context
 from aae.models.adversarial import noisy, real_fake_loss
 from aae.models.base import DataInfo
@@ -90,7 +90,7 @@ def fresh_model(name: str, fused: bool = True, device: str = "cpu"):
     with mock.patch.dict(os.environ, {DEVICE_ENV: device}):
         r = recipe(name, "cpu")
     info = DataInfo(784, 10, MNIST_TRAIN, 100, torch.full((784,), 0.13), torch.full((784,), 0.31),
-                    epochs=r.training.epochs, updates_per_epoch=epoch_steps(r.training, MNIST_TRAIN))
+                    **loop_plan(r.training, MNIST_TRAIN))
     model = get_model(name).cls(r.model, info, device)
     if stage:  # GMMN+AE's generator: past the autoencoder's updates, with training images to encode
         model.enter_stage(stage, torch.rand(MNIST_TRAIN, 784, device=device))

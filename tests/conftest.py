@@ -64,7 +64,7 @@ def smoke_args(tmp_path: Path, *extra: str) -> list[str]:
 def smoke_plan(name: str, overrides=()) -> dict:
     """The smoke recipe's training plan as DataInfo's fields, for a test that builds a model
     itself (GMMN+AE counts its autoencoder stage in the loop's epochs)."""
+    from aae.experiment.batches import loop_plan
     from benchmarks.recipes import recipe
 
-    training = recipe(name, "smoke", overrides=list(overrides)).training
-    return {"epochs": training.epochs, "updates_per_epoch": training.steps_per_epoch}
+    return loop_plan(recipe(name, "smoke", overrides=list(overrides)).training, n_train=600)

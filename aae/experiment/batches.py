@@ -15,6 +15,12 @@ def epoch_steps(training, n_train: int) -> int:
     return training.steps_per_epoch or n_train // training.batch_size
 
 
+def loop_plan(training, n_train: int) -> dict[str, int]:
+    """The training loop's plan as DataInfo's fields, for a model whose stages are counted in
+    epochs (GMMN+AE): the epochs, and the updates in each."""
+    return {"epochs": training.epochs, "updates_per_epoch": epoch_steps(training, n_train)}
+
+
 def _stream(pool: np.ndarray, n_batches: int, batch_size: int, seed: int) -> np.ndarray:
     """n_batches x batch_size indices from `pool`: successive shuffles of it, cut into batches.
     A pool smaller than a batch (100 labels, batch 100) is simply reshuffled as often as needed."""

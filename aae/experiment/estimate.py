@@ -22,7 +22,7 @@ from typing import Any, Callable
 import torch
 from tabulate import tabulate
 
-from aae.experiment.batches import epoch_steps
+from aae.experiment.batches import epoch_steps, loop_plan
 from aae.experiment.spec import JobSpec
 from aae.experiment.training_config import TrainingConfig
 
@@ -56,7 +56,7 @@ def _time_one(w: Workload, device: str, warmup: int, timed: int, barrier=None) -
     torch.manual_seed(0)
     pixels = torch.full((w.input_dim,), 0.5)
     info = DataInfo(w.input_dim, w.n_classes, w.n_train, min(w.n_train, 1000), pixels * 0.3, pixels * 0.6,
-                    epochs=w.training.epochs, updates_per_epoch=epoch_steps(w.training, w.n_train))
+                    **loop_plan(w.training, w.n_train))
     bs = w.training.batch_size
     batch = {"x": torch.rand(bs, w.input_dim, device=device), "x_lab": torch.rand(bs, w.input_dim, device=device),
              "y_lab": torch.randint(0, w.n_classes, (bs,), device=device)}

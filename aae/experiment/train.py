@@ -25,7 +25,7 @@ from aae.data.subsets import labelled_indices, parse_setting
 from aae.errors import DiskFull, EvaluationFailed, UserError, line_of
 from aae.eval import EVALUATIONS, EvalContext, evaluate, is_curve
 from aae.experiment import checkpoints
-from aae.experiment.batches import epoch_batches, epoch_steps
+from aae.experiment.batches import epoch_batches, epoch_steps, loop_plan
 from aae.experiment.events import RunEvents
 from aae.experiment.run_dir import DamagedRunFile, RunDir, damaged
 from aae.experiment.schedules import apply_schedule
@@ -103,7 +103,7 @@ def build_model(spec: JobSpec, data, device):
     _seed_everything(spec.seed)  # model init, dropout and noise draw from the global RNGs, saved in checkpoints
     mean, std = data.pixel_stats()
     info = DataInfo(data.input_dim, data.n_classes, len(data.x_train), len(labelled), mean, std,
-                    epochs=spec.training.epochs, updates_per_epoch=epoch_steps(spec.training, len(data.x_train)))
+                    **loop_plan(spec.training, len(data.x_train)))
     return get_model(spec.model).cls(spec.config, info, device), labelled
 
 
