@@ -30,11 +30,11 @@ from aae.eval import EVALUATIONS  # noqa: E402
 from aae.experiment.run_dir import RunDir  # noqa: E402
 from aae.experiment.train import load_trained  # noqa: E402
 from aae.reporting.tables import STYLE_WIDTH, USAGE_ENTROPY, Column, Detail, TableLayout  # noqa: E402
-from benchmarks.cli import Benchmark, benchmark_main  # noqa: E402
 from benchmarks.figure_numbers import write_figure_numbers  # noqa: E402
 from benchmarks.learning_curves import plot_learning_curves  # noqa: E402
 from benchmarks.matching_figure import plot_matching  # noqa: E402
 from benchmarks.specs import grid  # noqa: E402
+from benchmarks.table_command import Benchmark, benchmark_main  # noqa: E402
 
 UNSUPERVISED_CLUSTERS = 20  # the paper's unsupervised setting
 # Without labels, section 6's clustering recipe (docs/PAPER.md's layers, u, and the clustering AAE's

@@ -22,10 +22,11 @@ from aae.errors import DataMissing, UserError
 from aae.eval import PARZEN_VALID, SIGMA_GRID, parse, parzen_keys, parzen_name, sigma_grid
 from aae.models.registry import get_model
 from aae.reporting.tables import CODE_ENERGY, Column, Detail, TableLayout, load_rows
-from benchmarks.cli import Benchmark, benchmark_main, positive_int
+from benchmarks.cli import positive_int
 from benchmarks.learning_curves import plot_learning_curves
 from benchmarks.matching_figure import plot_matching
 from benchmarks.specs import grid
+from benchmarks.table_command import Benchmark, benchmark_main
 
 CURVE = "parzen_valid"  # after every epoch: 1,000 samples on 1,000 validation images (never the test set)
 

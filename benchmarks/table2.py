@@ -13,10 +13,10 @@ from __future__ import annotations
 import sys
 
 from aae.reporting.tables import CODE_ENERGY, USAGE_ENTROPY, Column, TableLayout
-from benchmarks.cli import Benchmark, benchmark_main
 from benchmarks.learning_curves import plot_learning_curves
 from benchmarks.matching_figure import plot_matching
 from benchmarks.specs import grid
+from benchmarks.table_command import Benchmark, benchmark_main
 
 MATCH = (USAGE_ENTROPY, CODE_ENERGY)  # the AAE's class marginal q(y) and style z against their priors
 COLUMNS = (

@@ -20,10 +20,11 @@ import sys
 
 from aae.models.semisupervised import MAX_CLUSTERS
 from aae.reporting.tables import USAGE_ENTROPY, Column, Detail, TableLayout
-from benchmarks.cli import Benchmark, benchmark_main, positive_int
+from benchmarks.cli import positive_int
 from benchmarks.learning_curves import plot_learning_curves
 from benchmarks.matching_figure import plot_matching
 from benchmarks.specs import grid
+from benchmarks.table_command import Benchmark, benchmark_main
 
 PAPER_CLUSTERS = (16, 30)
 EXTRA_CLUSTERS = (10,)  # not in the paper: the K at which matched accuracy is defined

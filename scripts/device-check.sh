@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The checks that need a GPU, as one script: at most about 8 minutes on one GPU.
 #   1. the CUDA tests (tests that skip without a GPU);
-#   2. benchmarks.perf_device: every model's updates/s on cuda beside the CPU, and the host-device
+#   2. benchmarks.machine.perf_device: every model's updates/s on cuda beside the CPU, and the host-device
 #      synchronisations one update makes -> results/perf_cuda.md;
 #   3. one epoch of each Table 2 model at --budget paper, on cuda, in a scratch folder;
 #   4. --estimate of every table at --budget paper, on cuda.
@@ -23,7 +23,7 @@ step() { echo; echo "== device-check: $* ($(date -u +%H:%M:%S))"; }
 step "CUDA tests"
 "$py" -m pytest -q -k "cuda" tests/
 step "updates/s on cuda beside the CPU -> results/perf_cuda.md"
-"$py" -m benchmarks.perf_device
+"$py" -m benchmarks.machine.perf_device
 step "one epoch of each Table 2 model at the paper budget"
 "$py" -m benchmarks.table2 --budget paper --set epochs=1 --seeds 1 --datasets mnist --device cuda \
     --runs-dir "$scratch/runs" --results-dir "$scratch/results"

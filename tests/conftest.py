@@ -2,6 +2,7 @@ import contextlib
 import importlib
 import io
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -59,6 +60,28 @@ def run_process(module: str, *args: str, env_extra: dict | None = None):
 def smoke_args(tmp_path: Path, *extra: str) -> list[str]:
     return ["--budget", "smoke", "--datasets", "synthetic", "--runs-dir", str(tmp_path / "runs"),
             "--results-dir", str(tmp_path / "results"), *extra]
+
+
+SMOKE_TABLE2 = ["--seeds", "1", "--models", "nn_baseline"]  # the shared finished table's own arguments
+
+
+@pytest.fixture(scope="session")
+def finished(tmp_path_factory):
+    """One finished smoke Table 2 (one nn_baseline run, its page and records), trained once for the
+    whole suite. Tests only read it (the bad-input tests check that it survives them untouched);
+    a test that damages or extends it takes `root`, a private copy."""
+    from benchmarks import table2
+
+    root = tmp_path_factory.mktemp("finished")
+    assert table2.main(smoke_args(root, *SMOKE_TABLE2)) == 0
+    return root
+
+
+@pytest.fixture
+def root(finished, tmp_path):
+    """A private copy of the shared finished table, to damage or extend."""
+    shutil.copytree(finished, tmp_path / "t")
+    return tmp_path / "t"
 
 
 def smoke_plan(name: str, overrides=()) -> dict:

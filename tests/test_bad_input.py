@@ -164,9 +164,9 @@ def test_slurm_without_a_cluster_is_one_line_before_any_data_loads(tmp_path, mon
         monkeypatch.setenv("PATH", str(fake_slurm(tmp_path / "bin", "Unable to contact slurm controller")))
         message = "the cluster does not answer (sinfo: Unable to contact slurm controller)"
     monkeypatch.delenv("AAE_SUBMITIT_CLUSTER", raising=False)
-    import benchmarks.cli
+    import benchmarks.table_command
 
-    monkeypatch.setattr(benchmarks.cli, "load_dataset", lambda *a, **k: pytest.fail("data loaded before the check"))
+    monkeypatch.setattr(benchmarks.table_command, "load_dataset", lambda *a, **k: pytest.fail("data loaded before the check"))
     ran = run_cli(T2, *common(tmp_path, T2), "--executor", "slurm", "--datasets", "mnist")
     lines = ran.stderr.strip().splitlines()
     assert ran.returncode == 2 and len(lines) == 1 and message in lines[0], lines

@@ -12,14 +12,6 @@ def snapshot(root):
             for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-@pytest.fixture(scope="module")
-def finished(tmp_path_factory):
-    """A finished smoke table: its runs and table must survive every bad command below untouched."""
-    root = tmp_path_factory.mktemp("finished")
-    assert table2.main(smoke_args(root, "--seeds", "1", "--models", "nn_baseline")) == 0
-    return root
-
-
 def run_bad(capsys, argv):
     try:
         status = table2.main(argv)

@@ -1,4 +1,4 @@
-"""scripts/device-check.sh and benchmarks.perf_device on a machine without CUDA: one line, exit 0."""
+"""scripts/device-check.sh and benchmarks.machine.perf_device on a machine without CUDA: one line, exit 0."""
 import subprocess
 
 import pytest
@@ -16,6 +16,6 @@ def test_the_device_check_says_in_one_line_that_there_is_nothing_to_check():
 
 
 def test_perf_device_writes_nothing_without_cuda(tmp_path):
-    done = run_cli("benchmarks.perf_device", "--results-dir", str(tmp_path))
-    assert done.returncode == 0 and done.stdout.strip() == "benchmarks.perf_device: no CUDA device here; nothing to measure"
+    done = run_cli("benchmarks.machine.perf_device", "--results-dir", str(tmp_path))
+    assert done.returncode == 0 and done.stdout.strip() == "benchmarks.machine.perf_device: no CUDA device here; nothing to measure"
     assert list(tmp_path.iterdir()) == []

@@ -4,7 +4,7 @@ import pytest
 from aae.experiment import estimate
 from aae.experiment.estimate import Workload, plan, report, slurm_timeout_min
 from aae.experiment.spec import JobSpec
-from benchmarks import cli
+from benchmarks import table_command
 from benchmarks.recipes import recipe
 from tests.conftest import run_cli, smoke_args
 
@@ -54,7 +54,7 @@ def test_the_cli_estimates_every_row_and_trains_nothing(tmp_path, monkeypatch):
         calls.append((device, threads, workers))
         return [[("updates", 1.0, 5.0)] for _ in workloads]
 
-    monkeypatch.setattr(cli, "measure", fake_measure)
+    monkeypatch.setattr(table_command, "measure", fake_measure)
     done = run_cli("benchmarks.table2", *smoke_args(tmp_path, "--seeds", "2", "--estimate", "--workers", "2"))
     assert done.returncode == 0, done.stderr
     assert calls == [("cpu", 1, 2)]  # two workers on two cores: one thread each, timed two at once
@@ -78,7 +78,7 @@ def test_estimate_with_a_mode_that_trains_nothing_is_one_line(tmp_path):
 
 def test_slurm_estimates_take_the_profile_and_its_flags_as_a_job_would(tmp_path, monkeypatch):
     calls = []
-    monkeypatch.setattr(cli, "measure", lambda workloads, device, threads, workers: calls.append((threads, workers))
+    monkeypatch.setattr(table_command, "measure", lambda workloads, device, threads, workers: calls.append((threads, workers))
                         or [[("updates", 1.0, 5.0)] for _ in workloads])
     done = run_cli("benchmarks.table2", *smoke_args(tmp_path, "--seeds", "1", "--estimate", "--executor", "slurm",
                                                     "--slurm-profile", "example-gpu", "--timeout-min", "1"))

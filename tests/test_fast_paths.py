@@ -13,7 +13,7 @@ from aae.models.base import DataInfo
 from aae.models.registry import get_model
 from aae.reporting.tables import Column
 from baselines.m2 import M2
-from benchmarks.perf import parzen_one_pass_float64, parzen_two_pass_float64
+from benchmarks.machine.perf import parzen_one_pass_float64, parzen_two_pass_float64
 from benchmarks.recipes import recipe
 from benchmarks.specs import grid
 

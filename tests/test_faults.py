@@ -10,7 +10,6 @@ import errno
 import hashlib
 import json
 import math
-import shutil
 
 import pytest
 import torch
@@ -24,25 +23,10 @@ from aae.experiment.spec import JobSpec
 from aae.experiment.train import failure_reason
 from aae.models.base import DataInfo
 from aae.models.registry import get_model
-from benchmarks import table2
 from benchmarks.recipes import recipe
-from tests.conftest import run_cli, smoke_args
+from tests.conftest import SMOKE_TABLE2, run_cli, smoke_args
 
-ARGS = ["--seeds", "1", "--models", "nn_baseline"]
-
-
-@pytest.fixture(scope="module")
-def finished(tmp_path_factory):
-    root = tmp_path_factory.mktemp("finished")
-    assert table2.main(smoke_args(root, *ARGS)) == 0
-    return root
-
-
-@pytest.fixture
-def root(finished, tmp_path):
-    """A private copy of the finished table to damage."""
-    shutil.copytree(finished, tmp_path / "t")
-    return tmp_path / "t"
+ARGS = SMOKE_TABLE2
 
 
 def run_dirs(root):

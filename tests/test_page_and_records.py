@@ -7,7 +7,7 @@ import pytest
 from aae import io
 from aae.errors import DiskFull
 from tests.conftest import run_cli, smoke_args
-from tests.test_faults import ARGS, finished, root  # noqa: F401  (fixtures)
+from tests.test_faults import ARGS
 
 
 def page_and_records(root):

@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from tests.conftest import run_cli
-from tests.test_faults import ARGS, finished, root, run_dirs, table  # noqa: F401  (fixtures)
+from tests.test_faults import ARGS, run_dirs
 
 
 def rewrite(path, change):

@@ -68,7 +68,7 @@ def make_optimizer(kind: str, params, lr: float, momentum: float = 0.9) -> torch
 
     Fused: one kernel updates every parameter (on CPU as on CUDA) instead of a Python loop of
     small ops per tensor; the same update, about 1.2x faster steps for the AAEs on 2 cores
-    (benchmarks/perf.py)."""
+    (benchmarks/machine/perf.py)."""
     if kind == "sgd":
         return torch.optim.SGD(params, lr=lr, momentum=momentum, fused=True)
     if kind == "adam":

@@ -1,7 +1,7 @@
 """What a run's TensorBoard events cost (aae/experiment/events.py), as a share of the epoch they log.
 
-    python -m benchmarks.events_cost            # about a minute on 2 cores
-    python -m benchmarks.events_cost --quick    # seconds: fewer steps, to check the script runs
+    python -m benchmarks.machine.events_cost            # about a minute on 2 cores
+    python -m benchmarks.machine.events_cost --quick    # seconds: fewer steps, to check the script runs
 
 For each AAE-family model of the tables, in the same run: one training epoch at the cpu budget
 (steps/s of `update()` on MNIST-shaped batches, two threads, the precision this machine chooses,
@@ -25,7 +25,7 @@ from aae.experiment.batches import epoch_steps
 from aae.experiment.events import RunEvents
 from aae.precision import device_choice
 from aae.provenance import cpu_features
-from benchmarks.perf import MNIST_TRAIN, fresh_model, step_seconds
+from benchmarks.machine.perf import MNIST_TRAIN, fresh_model, step_seconds
 from benchmarks.recipes import recipe
 
 MODELS = ("aae", "ssaae", "clustering_aae", "dimred_aae")
@@ -67,7 +67,7 @@ def events_seconds(name: str, epochs: int, folder: str) -> tuple[float, float, f
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="benchmarks.events_cost", description=__doc__,
+    p = argparse.ArgumentParser(prog="benchmarks.machine.events_cost", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="20 steps per timing instead of 100")
     args = p.parse_args(argv)
