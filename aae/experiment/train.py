@@ -275,6 +275,39 @@ def _resume_point(spec: JobSpec, run: RunDir, model, device, data_fingerprint: s
     return ckpt
 
 
+def _one_epoch(spec: JobSpec, model, x, y, labelled, steps: int, epoch: int, device) -> dict[str, float]:
+    """One epoch of updates at this epoch's rates; the mean of each loss over its steps."""
+    cfg = spec.training
+    sums: dict[str, torch.Tensor] = {}  # on the device: read once per epoch, not once per step
+    apply_schedule(model.optimizers, cfg.lr_schedule, epoch, cfg.epochs)
+    with denormals_flushed(model.flush_denormals):  # once an epoch: the curve after it keeps IEEE
+        for batch in epoch_batches(model.streams, x, y, labelled, cfg.batch_size, steps, spec.seed, epoch):
+            with precision_context(cfg.precision, device):
+                losses = model.update(batch)
+            for k, v in losses.items():  # float64, as Python floats summed them before
+                v = torch.as_tensor(v).detach().to(torch.float64)
+                sums[k] = sums[k] + v if k in sums else v
+    return {k: float(v) / steps for k, v in sums.items()}
+
+
+def _record(spec: JobSpec, data, labelled, metrics, eval_seconds, wall, threads, fingerprint, origin) -> dict:
+    """A finished run's record.json: what it trained, scored, took, and ran on."""
+    return {
+        "spec": spec.to_dict(),
+        "metrics": metrics,
+        "evaluated": list(eval_seconds),
+        "epochs": spec.training.epochs,
+        "train_wall_time_s": wall,
+        "eval_wall_time_s": sum(eval_seconds.values()),
+        "eval_seconds": eval_seconds,
+        "labelled_indices": "all" if spec.setting == "all" else labelled.tolist(),
+        "data": {"name": data.name, "fingerprint": fingerprint, "n_train": len(data.x_train),
+                 "n_valid": len(data.x_valid), "n_test": len(data.x_test)},
+        "threads": sorted(set(threads)),
+        "provenance": origin,
+    }
+
+
 def _train(spec: JobSpec, run: RunDir, data_dir, progress: bool) -> dict:
     run.start()
     torch.use_deterministic_algorithms(True, warn_only=True)
@@ -309,18 +342,9 @@ def _train(spec: JobSpec, run: RunDir, data_dir, progress: bool) -> dict:
                    desc=spec.describe(), disable=not progress, unit="epoch")
         for epoch in bar:
             t0 = time.perf_counter()
-            sums: dict[str, torch.Tensor] = {}  # on the device: read once per epoch, not once per step
-            apply_schedule(model.optimizers, cfg.lr_schedule, epoch, cfg.epochs)
-            with denormals_flushed(model.flush_denormals):  # once an epoch: the curve below keeps IEEE
-                for batch in epoch_batches(model.streams, x, y, labelled, cfg.batch_size, steps, spec.seed, epoch):
-                    with precision_context(cfg.precision, device):
-                        losses = model.update(batch)
-                    for k, v in losses.items():  # float64, as Python floats summed them before
-                        v = torch.as_tensor(v).detach().to(torch.float64)
-                        sums[k] = sums[k] + v if k in sums else v
+            losses = _one_epoch(spec, model, x, y, labelled, steps, epoch, device)
             wall += time.perf_counter() - t0
-            history.append({"epoch": epoch + 1, **{k: float(v) / steps for k, v in sums.items()},
-                            **_curve_point(spec, model, _context(spec, run, data, device))})
+            history.append({"epoch": epoch + 1, **losses, **_curve_point(spec, model, _context(spec, run, data, device))})
             bad = [k for k, v in history[-1].items() if not math.isfinite(v)]
             if bad:  # a diverged run must fail, not end in a number
                 raise FloatingPointError(f"non-finite {', '.join(bad)} in epoch {epoch + 1}")
@@ -337,20 +361,7 @@ def _train(spec: JobSpec, run: RunDir, data_dir, progress: bool) -> dict:
             io.write_jsonl(run.metrics, history)
         metrics, eval_seconds, eval_errors = _evaluate(_context(spec, run, data, device), model, spec.evals)
         events.final_images(model, data, spec.seed, cfg.epochs)
-    record = {
-        "spec": spec.to_dict(),
-        "metrics": metrics,
-        "evaluated": list(eval_seconds),
-        "epochs": cfg.epochs,
-        "train_wall_time_s": wall,
-        "eval_wall_time_s": sum(eval_seconds.values()),
-        "eval_seconds": eval_seconds,
-        "labelled_indices": "all" if spec.setting == "all" else labelled.tolist(),
-        "data": {"name": data.name, "fingerprint": fingerprint, "n_train": len(data.x_train),
-                 "n_valid": len(data.x_valid), "n_test": len(data.x_test)},
-        "threads": sorted(set(threads)),
-        "provenance": origin,
-    }
+    record = _record(spec, data, labelled, metrics, eval_seconds, wall, threads, fingerprint, origin)
     run.finish(record)
     _keep_failures(run, eval_errors)
     return record
