@@ -164,7 +164,18 @@ def _clustering_aae(budget: str) -> Recipe:
         # (16 / 30 / 10 clusters) against float32's 41.88 ± 5.36 / 41.92 ± 4.73 / 53.63 ± 9.61, each inside
         # float32's seed spread, at about 140 s a run instead of 225 (two workers). The time won went to
         # epochs, 5 -> 20: 15 runs of 611-674 s on two workers, Table 3 in about 87 min idle.
-        "cpu": Recipe(ClusteringAAEConfig(**adam), TrainingConfig(epochs=20, precision=AUTO)),
+        # Gaussian noise of std 0.3 on both discriminators' inputs (ours; issue 31), at 10 epochs. Chosen
+        # on the matching curves of validation images, 5 seeds each: without it the categorical match
+        # fails in the first epoch (8 of 16 categories empty after it) and stays failed (3.8 of 16
+        # empty at the end); with it the usage entropy is 0.97, D_y's accuracy 0.55 and the style
+        # 0.92x its prior. Validation clustering error (the paper's, images 5000-9999): 16 clusters
+        # 31.22 ± 2.12 at epoch 10, against 40.90 ± 7.21 (epoch 10) and 37.18 ± 8.42 (epoch 20) without
+        # noise; 30 clusters 28.16 ± 2.72 against 37.44 ± 7.08 and 33.13 ± 7.34. It levels off from
+        # about epoch 5, so 10 epochs (half the time) are kept. Tried on top of it and not taken
+        # (paired against it, 16 clusters): a cosine schedule -1.35 (se 1.97), one reconstruction-only
+        # epoch first +2.79 (se 0.93), two discriminator steps per generator step +2.39 (se 1.05), a
+        # 3-D style -0.69 (se 3.99).
+        "cpu": Recipe(ClusteringAAEConfig(**adam, disc_noise=0.3), TrainingConfig(epochs=10, precision=AUTO)),
         "paper": Recipe(ClusteringAAEConfig(), TrainingConfig(epochs=5000)),
     }[budget]
 
@@ -293,7 +304,7 @@ DATASET_CHANGES = {
 FP32_CPU_EPOCHS = {
     "aae": 16,  # 1.49x: 16 of the 24 epochs (the step schedule still drops the rates for the last quarter)
     "ssaae": 9,  # 1.51x: 9 of the 14 (the cosine schedule spans the 9)
-    "clustering_aae": 12,  # 1.62x: 12 of the 20
+    "clustering_aae": 6,  # 1.62x: 6 of the 10
     "dimred_aae": 8,  # 1.43x: 8 of the 12
     "vae": 9,  # 1.26x: 9 of the 12
     "gmmn_ae": 18,  # 1.20x (the generator's step): 5,000 of the 6,000 generator updates, 10 epochs after the same 8
