@@ -49,8 +49,11 @@ def started_runs(root) -> int:
 @pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), pytest.param(signal.SIGTERM, 143, marks=pytest.mark.slow)])
 def test_a_signal_cancels_the_queue_and_leaves_no_worker(tmp_path, sig, code):
     env = {**os.environ, "PYTHONPATH": str(REPO)}
+    # the default handler restored in the child: a suite started in the background (`cmd &`) ignores
+    # SIGINT, and a child inherits that, so Ctrl-C would never arrive
     command = subprocess.Popen([sys.executable, "-m", "benchmarks.table2", *smoke_args(tmp_path, *ARGS)], cwd=REPO,
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         deadline = time.time() + 120
         while started_runs(tmp_path) < 2 and time.time() < deadline:  # both workers training

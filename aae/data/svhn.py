@@ -17,7 +17,6 @@ import urllib.request
 from pathlib import Path
 
 import numpy as np
-import scipy.io
 
 from aae import io
 from aae.data.dataset import Dataset
@@ -41,8 +40,10 @@ def find_file(filename: str, data_dir=None, subdir: str = "svhn") -> Path:
 
 def read_svhn_mat(path: Path) -> tuple[np.ndarray, np.ndarray]:
     """Images as uint8 rows in (C, H, W) order and labels 0-9 (the files store digit 0 as 10)."""
+    from scipy.io import loadmat  # here, not at import: scipy costs every training process's start
+
     try:
-        m = scipy.io.loadmat(path)
+        m = loadmat(path)
         x, y = m["X"], m["y"]
     except Exception as e:
         raise UserError(f"{path} is not an SVHN .mat file ({type(e).__name__}: {e})") from None

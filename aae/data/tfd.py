@@ -12,7 +12,6 @@ from pathlib import Path
 
 import h5py
 import numpy as np
-import scipy.io
 
 from aae.data.dataset import Dataset
 from aae.data.svhn import find_file
@@ -22,12 +21,14 @@ FILENAME = "TFD_48x48.mat"
 
 
 def read_tfd_mat(path: Path) -> dict[str, np.ndarray]:
+    from scipy.io import loadmat  # here, not at import: scipy costs every training process's start
+
     try:
         if h5py.is_hdf5(path):
             with h5py.File(path, "r") as f:  # v7.3 stores arrays transposed (column-major)
                 raw = {k: np.asarray(f[k]).T for k in ("images", "folds", "labs_ex")}
         else:
-            m = scipy.io.loadmat(path)
+            m = loadmat(path)
             raw = {k: m[k] for k in ("images", "folds", "labs_ex")}
     except (KeyError, OSError, ValueError) as e:
         raise UserError(f"{path} is not a TFD .mat file ({type(e).__name__}: {e})") from None

@@ -12,9 +12,10 @@ classes (the Hungarian algorithm on the contingency table).
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
-from sklearn.metrics import normalized_mutual_info_score
-from sklearn.metrics.cluster import contingency_matrix
+
+# scikit-learn and scipy.optimize are imported where they are used: at module level they cost about
+# 3.5 s at the start of every process that trains (a worker, a SLURM job), and most runs never
+# score clusters
 
 
 def cluster_labels(q_valid: np.ndarray, y_valid: np.ndarray) -> np.ndarray:
@@ -30,6 +31,9 @@ def paper_error(q_valid: np.ndarray, y_valid: np.ndarray, q_test: np.ndarray, y_
 
 def matched_accuracy(assigned: np.ndarray, y: np.ndarray) -> float:
     """Accuracy (%) under the best one-to-one map of clusters to classes."""
+    from scipy.optimize import linear_sum_assignment
+    from sklearn.metrics.cluster import contingency_matrix
+
     table = contingency_matrix(y, assigned)  # classes x clusters that occur
     rows, cols = linear_sum_assignment(table, maximize=True)
     return 100.0 * float(table[rows, cols].sum()) / len(y)
@@ -41,6 +45,8 @@ CLUSTERING_KEYS = ("cluster_error", "nmi", "empty_clusters", "matched_accuracy")
 
 def clustering_metrics(q_valid: np.ndarray, y_valid: np.ndarray, q_test: np.ndarray, y_test: np.ndarray,
                        n_classes: int) -> dict[str, float]:
+    from sklearn.metrics import normalized_mutual_info_score
+
     k = q_test.shape[1]
     assigned = q_test.argmax(axis=1)
     metrics = {"cluster_error": paper_error(q_valid, y_valid, q_test, y_test),
