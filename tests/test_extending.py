@@ -11,6 +11,7 @@ from aae.reporting.tables import Column, TableLayout
 from benchmarks.specs import grid
 from benchmarks.table_command import Benchmark, benchmark_main
 from tests.conftest import smoke_args
+from tests.test_committed_records import without_date
 
 
 def valid_recon(model, ctx: EvalContext) -> dict[str, float]:
@@ -51,5 +52,4 @@ def test_a_new_evaluation_and_a_new_table_run_end_to_end(tmp_path, monkeypatch, 
     # the table's report step alone, from its records: the same page but for its date
     assert benchmark_main(smoke_args(tmp_path, "--seeds", "2", "--from-records"), BENCHMARK) == 0
     again = (tmp_path / "results" / "recon.md").read_text()
-    drop_date = lambda text: [line for line in text.splitlines() if "| date" not in line]  # noqa: E731
-    assert drop_date(again) == drop_date(page)
+    assert without_date(again) == without_date(page)

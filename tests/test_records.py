@@ -3,7 +3,7 @@ into a runs directory, and counted, without going through a table command."""
 import dataclasses
 import json
 
-from aae.experiment.records import StoredRuns, finished_runs, records_text, restore
+from aae.experiment.records import StoredRuns, export, finished_runs, records_text, restore
 from aae.experiment.run_dir import RunDir
 from tests.test_faults import run_dirs, spec_of
 
@@ -11,7 +11,7 @@ from tests.test_faults import run_dirs, spec_of
 def test_a_records_file_reads_back_every_run_as_its_directory_shows_it(finished, tmp_path):
     specs = [spec_of(d) for d in run_dirs(finished)]
     path = tmp_path / "t.jsonl"
-    path.write_text(records_text(specs, finished / "runs", {"header": {"command": "x"}}))
+    export(path, specs, finished / "runs", {"header": {"command": "x"}})
 
     stored = StoredRuns(path)
     assert stored.meta == {"header": {"command": "x"}} and finished_runs(path) == len(specs) > 0
@@ -26,7 +26,7 @@ def test_a_records_file_reads_back_every_run_as_its_directory_shows_it(finished,
 def test_restore_writes_a_missing_run_back_and_leaves_an_existing_one_alone(finished, tmp_path):
     spec = spec_of(run_dirs(finished)[0])
     path = tmp_path / "t.jsonl"
-    path.write_text(records_text([spec], finished / "runs", {}))
+    export(path, [spec], finished / "runs", {})
 
     assert restore(path, [spec], tmp_path / "runs") == 1
     run = RunDir(tmp_path / "runs", spec)
@@ -39,7 +39,7 @@ def test_restore_writes_a_missing_run_back_and_leaves_an_existing_one_alone(fini
 def test_restore_skips_a_run_whose_spec_asks_for_an_evaluation_its_record_lacks(finished, tmp_path):
     spec = spec_of(run_dirs(finished)[0])
     path = tmp_path / "t.jsonl"
-    path.write_text(records_text([spec], finished / "runs", {}))
+    export(path, [spec], finished / "runs", {})
     wants_more = dataclasses.replace(spec, evals=(*spec.evals, "parzen@100"))
     # same run id (evaluations are not part of a run's identity), but scoring it needs the weights
     assert wants_more.run_id == spec.run_id
