@@ -4,8 +4,9 @@ elsewhere.
 A config's `precision` is "fp32", "bf16" or "auto". The cpu budget's models that were validated in
 bfloat16 (their 5-seed tables inside float32's seed spread) say "auto": on a CPU with native
 bfloat16 instructions (AMX-BF16 or AVX512-BF16) bf16 matrix products are 1.3-2.1x faster than
-float32's; on one without them (AVX512F and VNNI only) bf16 is emulated and 3-4x *slower*
-(results/perf.md, docs/ARCHITECTURE.md's "Precision"). "auto" is resolved when the config is
+float32's; on one without them bf16 is emulated: 3-4x *slower* with AVX512F and VNNI, about 19x on
+an AMD EPYC with AVX2 only (results/perf_native_bf16.md, results/perf_without_bf16.md,
+docs/ARCHITECTURE.md's "Precision"). "auto" is resolved when the config is
 built (`benchmarks.recipes.recipe`), by the command that builds the specs, so a spec and its run id always hold
 the precision the run computes in: a run never changes precision, a resume never mixes two,
 and the same command on the other kind of CPU makes other runs rather than continuing these.
@@ -70,8 +71,9 @@ def choose(device: str, flags: set[str], cuda_bf16: bool = False) -> Choice:
     native = [f for f in NATIVE_BF16_FLAGS if f in flags]
     if native:
         return Choice("bf16", f"this CPU has {' and '.join(native)}: native bfloat16, faster than float32")
+    slower = "3-4x" if "avx512f" in flags else "about 19x"  # AVX512 emulates bf16 products; without it they are scalar
     return Choice("fp32", "this CPU has neither amx_bf16 nor avx512_bf16: bfloat16 would be emulated, "
-                          "3-4x slower than float32")
+                          f"{slower} slower than float32")
 
 
 def machine_choice() -> Choice:

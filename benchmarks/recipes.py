@@ -299,17 +299,26 @@ DATASET_CHANGES = {
 }
 
 # The cpu budget on a CPU without native bfloat16, where "auto" resolves to float32: fewer epochs,
-# sized by time so a run costs what it costs in bf16 (results/perf.md, two workers), not chosen on
-# validation. Float32's step time against bf16's:
+# sized by time, not chosen on validation, so that every table fits 90 minutes with two workers on
+# the slowest such CPU measured, an AMD EPYC with AVX2 only (no AVX512; results/perf_without_bf16.md,
+# 2026-12-07), whose float32 steps are 0.70-0.92x those of the AVX512 CPU the bf16 budget was timed on
+# (its first sizes, 1.1-1.5x slower than bf16 there, left Table 1 at about 1.9 h, Table 2 at 2.2 h and
+# section 7 at 1.5 h here). Per model: the epochs, and a run's training minutes on one of two workers
+# there (`--estimate`; for the NN baseline and M2 a real run took 71 s and about 8.2 min, each within
+# 10% of it):
 FP32_CPU_EPOCHS = {
-    "aae": 16,  # 1.49x: 16 of the 24 epochs (the step schedule still drops the rates for the last quarter)
-    "ssaae": 9,  # 1.51x: 9 of the 14 (the cosine schedule spans the 9)
-    "clustering_aae": 6,  # 1.62x: 6 of the 10
-    "dimred_aae": 8,  # 1.43x: 8 of the 12
-    "vae": 9,  # 1.26x: 9 of the 12
-    "gmmn_ae": 18,  # 1.20x (the generator's step): 5,000 of the 6,000 generator updates, 10 epochs after the same 8
-    "gan": 26,  # 1.52x: 26 of the 40
-    "nn_baseline": 9,  # 1.09x: 9 of the 10
+    # Table 1 (26 runs; its evaluations and feature network add about 14 minutes): about 84 minutes
+    "aae": 11,  # of 24; 9.1 min (the step schedule still drops the rates for the last quarter)
+    "gan": 17,  # of 40; 9.5 min
+    "gmmn_ae": 14,  # 3,000 of the 6,000 generator updates (6 epochs after the same 8); 6.8 min
+    "vae": 9,  # of 12; 2.7 min
+    # Table 2 (40 runs; M2 keeps float32 and its 3 epochs everywhere: 10 runs of about 8.2 min): about
+    # 84 minutes. Its AAE gets 4 of its 14 epochs here, the largest cut: at 9 float32 epochs (an AVX512
+    # CPU) it scored 7.55 / 3.76 / 1.57 against bf16's 6.48 / 3.33 / 1.44 at 14
+    "ssaae": 4,  # of 14; 4.4 min (the cosine schedule spans the 4)
+    "nn_baseline": 9,  # of 10; 1.2 min
+    "clustering_aae": 6,  # of 10; Table 3 (15 runs): about 48 minutes
+    "dimred_aae": 7,  # of 12; section 7 (20 runs): about 80 minutes
 }
 
 

@@ -34,7 +34,7 @@ from aae.experiment.run_dir import RunDir
 from aae.experiment.slurm import job_parameters
 from aae.experiment.spec import JobSpec
 from aae.models.registry import get_model
-from aae.precision import PRECISION_ENV, Choice, device_type
+from aae.precision import PRECISION_ENV, Choice, device_choice, device_type
 from aae.provenance import git_sha
 from aae.reporting.tables import Column, TableLayout, describe_configs, evaluation_times, load_rows, render, summarize
 from benchmarks.cli import (OneLineParser, check_common, check_slurm, common_parser, guarded, positive_int,
@@ -180,8 +180,23 @@ def run(job: TableJob, args) -> tuple[int, int]:
         print(f"{restored} finished runs restored from the records (no checkpoints)", file=sys.stderr)
     reused = sum(RunDir(args.runs_dir, s).is_complete() for s in job.specs)
     if not args.gather_only:
+        if args.executor != "slurm":  # a cluster's nodes may be of the other kind
+            warn_emulated_bf16(job.specs, args.runs_dir)
         run_specs(job.specs, args.runs_dir, args.executor, args.workers, args.data_dir, slurm_options(args))
     return restored, reused
+
+
+def warn_emulated_bf16(specs: list[JobSpec], runs_dir: Path) -> None:
+    """One line before training bf16 runs (their records' choice, or --precision / --set) on a
+    device that would not choose bf16: a CPU without native bf16 runs them 3-19x slower than float32."""
+    choice = device_choice()
+    if choice.precision == "bf16":
+        return
+    todo = [s for s in specs if s.training.precision == "bf16" and not RunDir(runs_dir, s).is_complete()]
+    if todo:
+        print(f"warning: {len(todo)} runs will train in bf16, which this machine would not choose ({choice.reason}); "
+              "`--precision fp32` makes the page's runs in float32 instead (other runs: none restored from bf16 "
+              "records)", file=sys.stderr, flush=True)
 
 
 def report(job: TableJob, args, bench: Benchmark, header: dict, argv: list[str] | None = None) -> int:

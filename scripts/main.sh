@@ -9,7 +9,8 @@ targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(table2 table1 table3 dimreduction figures figure7 claims)
 echo "main: ${targets[*]} with budget 'cpu', 5 seeds, 2 worker processes, on 2 CPU cores about (measured on a CPU with"
 echo "      native bfloat16; on one without amx_bf16 / avx512_bf16 the bf16 models train in float32 with fewer epochs,"
-echo "      sized from the measured step ratio to about the same minutes: each command prints its precision),"
+echo "      sized by time: on an AVX2-only AMD EPYC, estimated, table1 84 min, table2 84, table3 48, dimreduction 80,"
+echo "      figures (float32 on both kinds) 50-65 by the fp32 step ratio; each command prints its precision),"
 echo "      table2 87 min (semi-supervised AAE 15 runs x 14 epochs in bfloat16, about 8 min each;"
 echo "             NN baseline 15 x 10 epochs in bfloat16 and VAE M2 10 x 3 in float32, 245 s each: about 27 min),"
 echo "      table1 89 min (bfloat16; AAE 24 epochs, its rates / 10 for the last 6, VAE 12, GAN 40, GMMN+AE 6,000 generator updates: 5 runs each of 2.5-13 min;"

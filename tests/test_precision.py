@@ -15,6 +15,7 @@ from tests.test_committed_records import RESULTS, regenerate, without_date
 AMX_CPU = {"avx512f", "avx512_vnni", "amx_bf16", "avx512_bf16"}  # the machine the tables were made on
 AVX512_BF16_CPU = {"avx512f", "avx512_vnni", "avx512_bf16"}  # AMD Zen 4: no AMX, bf16 2.3x fp32's GEMM rate
 NO_BF16_CPU = {"avx512f", "avx512_vnni"}  # the issue's CPU: bf16 at 0.26x fp32's GEMM rate
+AVX2_CPU = {"avx2", "fma"}  # AMD Zen 3: no AVX512 at all, bf16 at 0.02x fp32's GEMM rate (perf_without_bf16.md)
 
 
 def fake_cpu(monkeypatch, flags: set[str]) -> None:
@@ -30,6 +31,20 @@ def test_the_cpu_choice_follows_its_bf16_features(flags, expected):
     choice = choose("cpu", flags)
     assert choice.precision == expected
     assert ("amx_bf16" in choice.reason) == (expected == "fp32" or "amx_bf16" in flags)  # says what it found
+
+
+def test_the_reason_says_how_much_slower_emulated_bf16_would_be():
+    assert "3-4x slower" in choose("cpu", NO_BF16_CPU).reason  # AVX512 emulates bf16 products in vectors
+    assert "about 19x slower" in choose("cpu", AVX2_CPU).reason  # without it they are scalar
+
+
+def test_each_kind_of_cpu_writes_its_own_perf_page():
+    from benchmarks.machine.perf import page_name
+
+    pages = {page_name(False, choose("cpu", flags)) for flags in (AMX_CPU, AVX512_BF16_CPU)}
+    others = {page_name(False, choose("cpu", flags)) for flags in (NO_BF16_CPU, AVX2_CPU)}
+    assert pages == {"perf_native_bf16.md"} and others == {"perf_without_bf16.md"}  # neither replaces the other
+    assert page_name(True, choose("cpu", AMX_CPU)) == "perf-quick.md"
 
 
 def test_a_gpu_chooses_bf16_only_where_it_computes_it():
@@ -105,6 +120,7 @@ def test_runs_made_on_a_bf16_cpu_restore_on_one_without_it_and_never_mix(tmp_pat
     reused = table2(tmp_path, "--reuse-records", "--runs-dir", str(tmp_path / "fresh"))
     assert reused.returncode == 0, reused.stderr
     assert "2 finished runs restored" in reused.stderr and "2 runs: 2 already finished, 0 to run" in reused.stderr
+    assert "warning" not in reused.stderr  # nothing left to train in bf16 here
 
     gathered = table2(tmp_path, "--gather-only", "--runs-dir", str(tmp_path / "fresh"))  # reads the same runs
     assert gathered.returncode == 0 and "precision: bf16 (this CPU has amx_bf16" in gathered.stderr
@@ -126,6 +142,9 @@ def test_a_bf16_run_on_a_cpu_without_it_says_so(tmp_path, monkeypatch):
                                                    "--set", "precision=bf16", "--executor", "debug"))
     assert ran.returncode == 0, ran.stderr
     assert "computes in bf16 as its spec says, though this device would choose fp32" in ran.stderr
+    # and the command said so once before any run trained, with the way out
+    assert "warning: 2 runs will train in bf16, which this machine would not choose" in ran.stderr
+    assert ran.stderr.index("warning: 2 runs") < ran.stderr.index("computes in bf16 as its spec says")
 
 
 @pytest.mark.parametrize("page", ["table1", "table3"])

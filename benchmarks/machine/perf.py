@@ -1,8 +1,9 @@
 """Performance: the training step of every Table 1 and Table 2 model and the Parzen evaluator,
 each as a ratio against a reference measured in the same run (this machine's GEMM rates, the
-code's earlier approach), median of several repeats. Writes results/perf.md.
+code's earlier approach), median of several repeats. Writes results/perf_native_bf16.md on a CPU
+with native bfloat16 and results/perf_without_bf16.md on one without: the two kinds' pages sit side by side.
 
-    python -m benchmarks.machine.perf                      # about 14 minutes on 2 cores
+    python -m benchmarks.machine.perf                      # 14-18 min on 2 cores with native bf16, 68 without
     python -m benchmarks.machine.perf --quick              # seconds: tiny sizes, to check the script runs
 
 Measure on an idle machine: a second process on the cores halves every rate.
@@ -44,7 +45,7 @@ from aae.experiment.train import precision_context
 from aae.models.adversarial import noisy, real_fake_loss
 from aae.models.base import DataInfo
 from aae.models.registry import get_model
-from aae.precision import DEVICE_ENV, PRECISION_ENV, device_choice
+from aae.precision import DEVICE_ENV, PRECISION_ENV, Choice, device_choice
 from aae.provenance import cpu_features, device_name, git_sha
 from baselines.gmmn import mmd_squared
 from benchmarks.cli import OneLineParser, check_writable, guarded, positive_int
@@ -192,6 +193,14 @@ def mmd_rows(repeats: int, n: int) -> list[list]:
              f"{fn(fake, real, config.bandwidths).item():.8f}"] for label, fn in forms.items()]
 
 
+def page_name(quick: bool, choice: Choice) -> str:
+    """One page per kind of CPU (the choice precision=auto makes there), so that a measurement on
+    one kind never replaces the other's."""
+    if quick:
+        return "perf-quick.md"
+    return "perf_native_bf16.md" if choice.precision == "bf16" else "perf_without_bf16.md"
+
+
 def auto_models(models) -> list[str]:
     """The timed models whose cpu budget leaves the precision to the machine (precision=auto)."""
     names = dict.fromkeys(name.partition(":")[0] for name in models)
@@ -207,8 +216,8 @@ def cpu_budget_on(name: str, precision: str):
 
 
 def training_seconds(r, steps_per_second: dict[str, float]) -> float:
-    """A run's training updates over the measured rate of each of its stages (up to a constant:
-    only ratios of it are shown)."""
+    """A run's training seconds at the measured rate of each of its stages (each stage's epochs x
+    the loop's updates per epoch)."""
     return sum(stage_epochs(stage, r) * epoch_steps(r.training, MNIST_TRAIN) / steps_per_second[stage]
                for stage in steps_per_second)
 
@@ -231,7 +240,7 @@ def precision_rows(models, pair_rates: dict[str, dict[str, float]], one_pass: di
         rows.append([name, "auto" if auto else here, here, why, f"{bf16.training.epochs} / {fp32.training.epochs}",
                      f"{fp32_rate:.1f}", f"{bf16_rate:.1f}", f"{bf16_rate / fp32_rate:.2f}x",
                      f"{seconds['fp32'] / seconds['bf16']:.2f}x" if auto else "-",
-                     f"{gain:.2f}x" if gain else "-"])
+                     f"{2 * seconds[here] / 60:.1f}", f"{gain:.2f}x" if gain else "-"])  # a worker gets half the machine's rate
     return rows
 
 
@@ -467,13 +476,17 @@ def measure_all(args, argv) -> int:
              tabulate(precision_table, headers=["Model", "cpu budget asks", "computes in here", "why",
                                                 "epochs: bf16 / fp32 budget", "steps/s 2 workers fp32",
                                                 "steps/s 2 workers bf16", "bf16 / fp32",
-                                                "a run's training: fp32 budget / bf16 budget", "one-pass D / two-pass"],
+                                                "a run's training: fp32 budget / bf16 budget",
+                                                "a run's training here, min (one of 2 workers)", "one-pass D / two-pass"],
                       tablefmt="github", disable_numparse=True), "",
              "`auto` resolves to bf16 on a CPU with amx_bf16 or avx512_bf16 and to fp32 on one without them "
-             "(aae/precision.py); an auto model's fp32 budget trains fewer epochs (`FP32_CPU_EPOCHS` in benchmarks/recipes.py), sized so "
-             "a run costs about what it costs in bf16: `fp32 budget / bf16 budget` is the time of a run's training "
+             "(aae/precision.py); an auto model's fp32 budget trains fewer epochs (`FP32_CPU_EPOCHS` in benchmarks/recipes.py), sized by "
+             "time so every table fits 90 minutes on two workers on the slowest CPU without bf16 measured: "
+             "`fp32 budget / bf16 budget` is the time of a run's training "
              "updates in the fp32 budget on this CPU over the bf16 budget's, both at the two-worker rates measured "
-             "here (on a CPU without native bf16, fp32 steps are faster than here and bf16 ones 3-4x slower). `one-pass D`: the discriminator "
+             "here. `a run's training here`: the minutes of a run's training updates in the precision chosen here, on one "
+             "of two workers training at once (half the two-worker rate; a table of N runs takes about N/2 of them, "
+             "plus each epoch's validation curve and the final evaluations). `one-pass D`: the discriminator "
              "reads prior samples and codes in one batch instead of two (a lever measured here, not adopted: "
              "it changes every adversarial run's numbers), in the precision chosen here.", "",
              "GMMN+AE's generator loss, MMD^2 of 1,000 generated vs 1,000 real 32-D codes on three kernels, "
@@ -487,7 +500,7 @@ def measure_all(args, argv) -> int:
              "Whole evaluations in a fresh process (sampling replaced by noise; 1,000 valid + 10,000 test images):", "",
              tabulate(scaling, headers=["samples", "seconds", "peak resident MB"], tablefmt="github",
                       disable_numparse=True), ""]
-    out = args.results_dir / ("perf-quick.md" if args.quick else "perf.md")
+    out = args.results_dir / page_name(args.quick, device_choice())
     io.write_text(out, "\n".join(lines))
     print("\n".join(lines))
     print(f"wrote {out}", file=sys.stderr)
