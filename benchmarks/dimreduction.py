@@ -43,6 +43,15 @@ UNSUPERVISED_CLUSTERS = 20  # the paper's unsupervised setting
 # gave 60% and NMI 0.69. (Its rate is not chosen on MNIST: no clustering score of validation
 # images alone exists here yet.)
 UNSUPERVISED_RECIPE = {"input_noise": 0.0, "input_dropout": 0.2, "encoder_batch_norm": True, "adv_lr": 0.001}
+# The 2-D row's adversarial match (ours; issue 31): the cpu budget's rate 2e-4 left the 2-D style 30x
+# (1000 labels) and 140x (100 labels) wider than its N(0, 0.25^2) prior, so the cluster heads hardly
+# shaped Figure 11. A rate of 1e-3 with Gaussian noise of std 0.3 on the discriminators' inputs
+# brought it to 0.89-0.98x, chosen on validation images, 5 seeds, paired against the rate alone:
+# 1000 labels 6.98 ± 0.42 against 6.69 ± 0.68 % (+0.29, se 0.40), 100 labels 24.27 ± 1.61 against
+# 25.05 ± 2.10 (-0.78, se 0.54), 20 clusters 43.06 ± 5.09 against 56.70 (validation clustering
+# error). The 10-D row keeps the rate alone: with this, its trials 0 and 1 scored 15.47 and 18.47
+# against 8.11 and 11.72.
+TWO_D_MATCH = {"adv_lr": 0.001, "disc_noise": 0.3}
 N_POINTS = 10_000  # test images per scatter plot (all of MNIST's test set)
 
 COLUMNS = (
@@ -84,15 +93,21 @@ LAYOUT = TableLayout(
            "The unsupervised cell's config is the row's with n_clusters=20 and section 6's layer recipe: "
            "input_noise=0, input_dropout=0.2, encoder_batch_norm=true, adv_lr=0.001 (with the semi-supervised "
            "recipe every image fell in one cluster on synthetic data).",
+           "The 2-D row's adversarial phase (ours, issue 31): adv_lr=0.001 and Gaussian noise of std 0.3 on both "
+           "discriminators' inputs (disc_noise=0.3), chosen on validation images so the style matches its prior "
+           "(at the 10-D row's adv_lr=0.0002 the 2-D style was 30-140x wider than its prior); the 10-D row keeps "
+           "0.0002 (the match hurt its validation error).",
            "Figure 11 (results/figures/figure11.png): the representations of the test images, trial 0 of each cell; "
            "the 10-D one projected to 2-D by PCA."),
 )
 
 
 def variant_changes(variant: str, col: Column) -> dict:
-    """A row's representation size, and the unsupervised column's clusters and recipe."""
+    """A row's representation size (and the 2-D row's match), and the unsupervised column's
+    clusters and recipe."""
+    match = TWO_D_MATCH if variant == "2" else {}
     unsupervised = {"n_clusters": UNSUPERVISED_CLUSTERS, **UNSUPERVISED_RECIPE} if col.setting == "none" else {}
-    return {"z_dim": int(variant), **unsupervised}
+    return {"z_dim": int(variant), **match, **unsupervised}
 
 
 def make_specs(*, models, columns, seeds, budget, overrides):
