@@ -277,7 +277,7 @@ def figure9(specs, args, path, per_cluster: int = 12) -> None:
     spec = specs["16"]
     model, data = load_trained(spec, args.runs_dir, args.data_dir)
     heads = model.category_heads().cpu()
-    x, y = data.floats("test"), data.labels("test")
+    x = data.floats("test")
     assigned = probabilities(model.predict_proba, x).argmax(1)
     k = len(heads)
     fig, axes = plt.subplots(k, 1, figsize=((per_cluster + 1) * 0.55, k * 0.6 + 0.5), squeeze=False)

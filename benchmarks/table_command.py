@@ -178,21 +178,21 @@ def run(job: TableJob, args) -> tuple[int, int]:
     if args.reuse_records:
         restored = restore(job.records_file, job.specs, args.runs_dir)
         print(f"{restored} finished runs restored from the records (no checkpoints)", file=sys.stderr)
-    reused = sum(RunDir(args.runs_dir, s).is_complete() for s in job.specs)
+    unfinished = [s for s in job.specs if not RunDir(args.runs_dir, s).is_complete()]
     if not args.gather_only:
         if args.executor != "slurm":  # a cluster's nodes may be of the other kind
-            warn_emulated_bf16(job.specs, args.runs_dir)
+            warn_emulated_bf16(unfinished)
         run_specs(job.specs, args.runs_dir, args.executor, args.workers, args.data_dir, slurm_options(args))
-    return restored, reused
+    return restored, len(job.specs) - len(unfinished)
 
 
-def warn_emulated_bf16(specs: list[JobSpec], runs_dir: Path) -> None:
+def warn_emulated_bf16(unfinished: list[JobSpec]) -> None:
     """One line before training bf16 runs (their records' choice, or --precision / --set) on a
     device that would not choose bf16: a CPU without native bf16 runs them 3-19x slower than float32."""
     choice = device_choice()
     if choice.precision == "bf16":
         return
-    todo = [s for s in specs if s.training.precision == "bf16" and not RunDir(runs_dir, s).is_complete()]
+    todo = [s for s in unfinished if s.training.precision == "bf16"]
     if todo:
         print(f"warning: {len(todo)} runs will train in bf16, which this machine would not choose ({choice.reason}); "
               "`--precision fp32` makes the page's runs in float32 instead (other runs: none restored from bf16 "

@@ -66,3 +66,21 @@ def test_the_settings_line_shows_each_datasets_recipe_where_it_differs():
     assert lines["ssaae"].startswith("on mnist: ") and "; on svhn: " in lines["ssaae"]
     assert "z_dim=20" in lines["ssaae"].split("; on svhn: ")[1]  # SVHN's recipe, shown
     assert not lines["nn_baseline"].startswith("on ")  # the same config on both: one line
+
+
+def test_the_settings_line_marks_what_the_paper_does_not_describe():
+    """Issue 31's rule: a setting that is ours, not the paper's, says so on the table's page."""
+    from aae.reporting.tables import describe_config
+    from benchmarks import dimreduction, table2
+
+    [two_d] = dimreduction.make_specs(models=["dimred_aae:2"], columns=[dimreduction.COLUMNS[0]], seeds=1,
+                                      budget="cpu", overrides=[])
+    line = describe_config(two_d)
+    assert "disc_noise=0.3 (ours)" in line and "style_std=0.25 (ours)" in line and "head_eta=1.0 (ours)" in line
+    assert "lr_schedule=cosine (ours)" in line and "adv_lr=0.001," in line  # the paper's setting, unmarked
+    [ssaae] = table2.make_specs(models=["ssaae"], columns=[table2.COLUMNS[0]], seeds=1, budget="cpu", overrides=[])
+    line = describe_config(ssaae)
+    assert "disc_noise" not in line and "style_std=1.0," in line  # unset, and the paper's N(0, I) style
+    [nn] = table2.make_specs(models=["nn_baseline"], columns=[table2.COLUMNS[0]], seeds=1, budget="cpu",
+                             overrides=[])
+    assert "(ours)" not in describe_config(nn)

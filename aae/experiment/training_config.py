@@ -25,6 +25,8 @@ class TrainingConfig:
     precision: str = "fp32"  # "bf16": bfloat16 autocast, float32 weights; "auto": bf16 where native (aae/precision.py)
     # added after runs existed: counted in a run's identity only when set (aae/experiment/spec.py defining_fields)
     late_fields: ClassVar[tuple] = ("lr_schedule",)
+    # the paper's rates drop at fixed epochs only (docs/PAPER.md, u); a schedule here is ours
+    ours_fields: ClassVar[tuple] = ("lr_schedule",)
     choices: ClassVar[dict] = {"precision": (*PRECISIONS, AUTO), "lr_schedule": SCHEDULES}
 
 

@@ -57,6 +57,7 @@ class AAEConfig:
     adv_momentum: float = 0.1
     choices: ClassVar[dict] = {"encoder": ENCODERS, "prior": PRIORS, "optimizer": OPTIMIZERS}
     late_fields: ClassVar[tuple] = ("disc_noise",)  # counted only when set (aae/experiment/spec.py defining_fields)
+    ours_fields: ClassVar[tuple] = ("disc_noise",)  # not the paper's: its settings line says "(ours)" (describe_config)
 
     def problems(self) -> list[str]:
         return [f"the {self.prior} prior is 2-D: set z_dim=2"] if self.prior != "gaussian" and self.z_dim != 2 else []

@@ -71,6 +71,7 @@ class SemiSupervisedAAEConfig:
     cls_momentum: float = 0.9
     choices: ClassVar[dict] = {"optimizer": OPTIMIZERS}
     late_fields: ClassVar[tuple] = ("disc_noise",)  # counted only when set (aae/experiment/spec.py defining_fields)
+    ours_fields: ClassVar[tuple] = ("disc_noise",)  # not the paper's: its settings line says "(ours)" (describe_config)
 
     def problems(self) -> list[str]:
         if self.n_clusters > MAX_CLUSTERS:
@@ -269,6 +270,8 @@ class DimReductionAAEConfig(SemiSupervisedAAEConfig):
     cluster_heads: bool = True
     style_std: float = 0.25
     head_eta: float = 1.0
+    # the paper gives neither the style's prior scale nor eta, and has no discriminator noise
+    ours_fields: ClassVar[tuple] = ("disc_noise", "style_std", "head_eta")
 
     def problems(self) -> list[str]:
         return super().problems() + ([] if self.cluster_heads else

@@ -34,6 +34,7 @@ class SupervisedAAEConfig:
     adv_momentum: float = 0.5
     choices: ClassVar[dict] = {"optimizer": OPTIMIZERS}
     late_fields: ClassVar[tuple] = ("disc_noise",)  # counted only when set (aae/experiment/spec.py defining_fields)
+    ours_fields: ClassVar[tuple] = ("disc_noise",)  # not the paper's: its settings line says "(ours)" (describe_config)
 
 
 @register_model("supervised_aae", SupervisedAAEConfig, title="Supervised AAE")

@@ -270,8 +270,10 @@ def render(layout: TableLayout, summary: pd.DataFrame, header: dict[str, str],
 
 
 def describe_config(spec) -> str:
-    """Every setting that defines a spec's run, the model's then the training's (JobSpec.settings)."""
-    return ", ".join(f"{k}={v}" for k, v in spec.settings().items())
+    """Every setting that defines a spec's run, the model's then the training's (JobSpec.settings);
+    a setting the paper does not describe (its config's `ours_fields`) reads "name=value (ours)"."""
+    ours = {*getattr(spec.config, "ours_fields", ()), *getattr(spec.training, "ours_fields", ())}
+    return ", ".join(f"{k}={v}" + (" (ours)" if k in ours else "") for k, v in spec.settings().items())
 
 
 def describe_configs(models, specs) -> dict[str, str]:
