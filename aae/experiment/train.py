@@ -111,7 +111,7 @@ def _load_final(spec: JobSpec, run: RunDir, data, device):
     restored_from = run.read_record().get("restored_from")
     if restored_from and not run.checkpoint.exists():
         raise UserError(f"{spec.describe()} was restored from {restored_from} without its weights; "
-                        f"delete {run.path} to train it again")
+                        f"delete {run.path} and run the command without --reuse-records to train it again")
     model, _ = build_model(spec, data, device)
     _load_weights(model, checkpoints.load(run.checkpoint, device)["model"], run.checkpoint, spec.model)
     model.set_training_images(data.floats("train", device))  # as in training (the sanity rows' centres need them)
