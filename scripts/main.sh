@@ -16,7 +16,7 @@ echo "             NN baseline 15 x 10 epochs in bfloat16 and VAE M2 10 x 3 in f
 echo "      table1 89 min (bfloat16; AAE 24 epochs, its rates / 10 for the last 6, VAE 12, GAN 40, GMMN+AE 6,000 generator updates: 5 runs each of 2.5-13 min;"
 echo "             Parzen, FID, KID, precision/recall on 10K samples; the feature network once, 2-6 min; k-means),"
 echo "      table3 40 min (clustering AAE with 16, 30 and 10 clusters: 15 runs x 10 epochs in bfloat16, 290-345 s each),"
-echo "      dimreduction 78 min (section 7: 20 runs x 12 epochs in bfloat16, 395-490 s each, then Figure 11),"
+echo "      dimreduction 78 min (section 7: 20 runs x 12 epochs in bfloat16, 395-520 s each, then Figure 11),"
 echo "      figures 45 min (six 2-D models, 12 epochs each), figure7 2-7 min (measured), claims seconds (results/claims.md);"
 echo "      plus about 3 minutes of set-up the first time."
 echo "      Finished runs are reused, so a re-run only rebuilds what is missing."

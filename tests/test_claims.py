@@ -150,3 +150,18 @@ def test_verdicts_from_synthetic_records(tmp_path):
     assert "**inconclusive**" in rows["table2-beats-m2"] and "fewer than 3 seeds" in rows["table2-beats-m2"]
     assert "**not measured**" in rows["table1-order"]  # no Table 1 records at all
     assert summary.startswith("0 of 13 claims hold at the cpu budget; 1 do not hold, 1 are inconclusive, 11 not")
+
+
+def test_a_cells_detail_is_read_per_seed_from_the_last_curve_point(tmp_path):
+    """A claim on a detail (section 7's style width) tests every seed's value, not one figure's."""
+    path = tmp_path / "records" / "table2.jsonl"
+    fake_table2_records(path, {("ssaae", "100"): [5.0, 6.0, 7.0]}, {})
+    lines = path.read_text().splitlines()
+    entries = [json.loads(line) for line in lines[1:]]
+    for ratio, entry in zip((0.9, 1.1, 3.0), entries):
+        entry["history"] = [{"epoch": 1, "match_z_std_ratio": 9.0}, {"epoch": 2, "match_z_std_ratio": ratio}]
+    path.write_text("\n".join([lines[0], *map(json.dumps, entries)]) + "\n")
+    own = claims.table_samples(path, claims.LAYOUTS["table2"])[("ssaae", "MNIST (100)")]
+    width = claims.table_samples(path, claims.LAYOUTS["table2"], "match_z_std_ratio")[("ssaae", "MNIST (100)")]
+    assert own.values == [5.0, 6.0, 7.0] and width.values == [0.9, 1.1, 3.0]  # the last epoch's, every seed
+    assert claims.table_samples(path, claims.LAYOUTS["table2"], "no_such_key") == {}

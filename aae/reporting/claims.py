@@ -37,12 +37,15 @@ VERDICTS = ("holds", "does not hold", "inconclusive", "not measured")
 @dataclass(frozen=True)
 class Quantity:
     """A measured number: a table cell (`page`, `row`, `column` title) or a figure's number
-    (`page` = the figure's JSON, `column` = its key). `label` is how the page names it."""
+    (`page` = the figure's JSON, `column` = its key). `label` is how the page names it. `metric`:
+    a cell's other number per seed instead of its own, e.g. a detail such as the style's width
+    (a key of the run's metrics, else of its last curve point)."""
 
     page: str
     row: str
     column: str
     label: str
+    metric: str = ""
 
 
 @dataclass(frozen=True)
