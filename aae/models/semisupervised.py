@@ -266,7 +266,8 @@ class DimReductionAAEConfig(SemiSupervisedAAEConfig):
     at 2e-4 the style stays wider than its prior on synthetic data (std 3.5-4.3 vs 0.25 after 400
     steps; 0.14-0.18 at 1e-3). On MNIST too the 2-D style was 30-140x its prior at 2e-4, so section
     7's 2-D row trains at 1e-3 with noise of std 0.3 on the discriminators' inputs (ours;
-    benchmarks/dimreduction.py TWO_D_MATCH): style 0.89-0.98x its prior, same validation error."""
+    benchmarks/dimreduction.py TWO_D_MATCH): style 0.89-0.98x its prior, validation error within
+    the seeds' noise of the rate alone."""
 
     z_dim: int = 2
     cluster_heads: bool = True
