@@ -60,6 +60,10 @@ FP32 = {"precision": "fp32"}
 #   mixture:  Adam as above 0.178 (codes along the arms), SGD 0.238 (arms only hinted)
 # Tried and rejected: Gaussian noise of std 1 on the discriminator's inputs (N(0, I) 0.213, but the
 # codes collapsed onto strands; mixture 0.121, but a cloud instead of arms).
+# Issue 31 (N(0, I), 10K validation codes, SGD recipe; the VAE 0.088 at trial 0): trials 0/1/2 scored
+# 0.087 / 0.062 / 0.083, adv_momentum 0.5 0.063 / 0.058 / 0.094 (no gain beyond the seeds' spread);
+# trial 0 only: disc_noise 0.1 0.075, 0.3 0.081, adv_lr 0.3 0.104, adv_momentum 0.5 with disc_noise
+# 0.1 0.071; the VAE 0.088 / 0.109 (trials 0/1). None approaches half the VAE's.
 
 
 def _spec(benchmark, model, dataset, setting, budget, changes, overrides):
