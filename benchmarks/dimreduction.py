@@ -26,7 +26,6 @@ import torch  # noqa: E402
 from sklearn.decomposition import PCA  # noqa: E402
 
 from aae import io  # noqa: E402
-from aae.errors import UserError  # noqa: E402
 from aae.eval import EVALUATIONS  # noqa: E402
 from aae.experiment.run_dir import RunDir  # noqa: E402
 from aae.experiment.train import load_trained  # noqa: E402
@@ -160,12 +159,14 @@ def figure11(args, specs, columns) -> None:
         if not run.is_done():
             _empty_panel(ax, f"{title}\n(no finished run)")
             continue
-        try:
-            model, data = load_trained(spec, args.runs_dir, args.data_dir)
-        except UserError as e:  # restored from the records without its weights: the page stands, the panel says why
-            print(f"Figure 11, {title}: not drawn: {e}", file=sys.stderr)
+        restored_from = run.restored_without_weights()
+        if restored_from:  # the page stands; the panel says why it is empty
+            print(f"Figure 11, {title}: not drawn: trial 0 was restored from {restored_from} without "
+                  f"its weights; delete {run.path} and run the command without --reuse-records to draw it",
+                  file=sys.stderr)
             _empty_panel(ax, f"{title}\n(restored from the records without its weights)")
             continue
+        model, data = load_trained(spec, args.runs_dir, args.data_dir)
         x, y = data.floats("test")[:N_POINTS], data.labels("test")[:N_POINTS].numpy()
         codes = model.codes(x.to(model.device)).float().cpu().numpy()
         heads = model.nets["heads"].weight.T.detach().float().cpu().numpy()

@@ -138,6 +138,12 @@ class RunDir:
             raise damaged(self.record, problem)
         return record
 
+    def restored_without_weights(self) -> str:
+        """The records file a finished run was restored from without its checkpoint ("" if it has
+        its weights): what needs them (a figure, a new evaluation) cannot use this run."""
+        restored_from = self.read_record().get("restored_from", "")
+        return "" if self.checkpoint.exists() else restored_from
+
     def evaluated(self) -> list[str]:
         return evaluated_in(self.read_record())
 

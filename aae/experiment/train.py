@@ -108,8 +108,8 @@ def build_model(spec: JobSpec, data, device):
 
 
 def _load_final(spec: JobSpec, run: RunDir, data, device):
-    restored_from = run.read_record().get("restored_from")
-    if restored_from and not run.checkpoint.exists():
+    restored_from = run.restored_without_weights()
+    if restored_from:
         raise UserError(f"{spec.describe()} was restored from {restored_from} without its weights; "
                         f"delete {run.path} and run the command without --reuse-records to train it again")
     model, _ = build_model(spec, data, device)
