@@ -154,7 +154,7 @@ def _colourbar(fig, sc, axes):
 
 
 def figure2(specs, args, path) -> None:
-    fig, axes = plt.subplots(2, 3, figsize=(12, 7.6), layout="constrained")
+    fig, axes = plt.subplots(2, 3, figsize=(12, 8.2), layout="constrained")
     numbers = {}
     for row, prior in enumerate(("gaussian", "mixture")):
         panels = {}
@@ -172,11 +172,11 @@ def figure2(specs, args, path) -> None:
         distance = {kind: energy_distance(codes, prior_samples) for kind, (codes, _) in panels.items()}
         for col, kind in enumerate(("AAE", "VAE"), start=1):
             codes, labels = panels[kind]
-            config = specs[prior, kind].config
-            # three short lines: the mixture's name makes one line wider than the panel
-            sc = _scatter(axes[row, col], codes, labels, f"{kind} test codes, {name} prior\n({config.epochs} epochs, "
-                          f"{getattr(config, 'optimizer', 'adam')}); energy distance\n"
-                          f"to the prior's samples: {distance[kind]:.3f}", lim)
+            spec = specs[prior, kind]
+            # two short lines: the mixture's name makes one line wider than the panel
+            sc = _scatter(axes[row, col], codes, labels, f"{kind} test codes, {name} prior\n{spec.training.epochs} "
+                          f"epochs, {getattr(spec.config, 'optimizer', 'adam')}; energy distance to it "
+                          f"{distance[kind]:.3f}", lim)
         _colourbar(fig, sc, axes[row, :].tolist())
         numbers |= {f"{prior} {kind} energy distance": d for kind, d in distance.items()}
         verdict = "closer" if distance["AAE"] < distance["VAE"] else "NOT closer"
