@@ -162,11 +162,9 @@ def figure11(args, specs, columns) -> None:
         if not run.is_done():
             _empty_panel(ax, f"{title}\n(no finished run)")
             continue
-        restored_from = run.restored_without_weights()
-        if restored_from:  # the page stands; the panel says why it is empty
-            print(f"Figure 11, {title}: not drawn: trial 0 was restored from {restored_from} without "
-                  f"its weights; delete {run.path} and run the command without --reuse-records to draw it",
-                  file=sys.stderr)
+        missing = run.missing_weights()
+        if missing:  # the page stands; the panel says why it is empty
+            print(f"Figure 11, {title}: not drawn: {missing}", file=sys.stderr)
             _empty_panel(ax, f"{title}\n(restored from the records without its weights)")
             continue
         model, data = load_trained(spec, args.runs_dir, args.data_dir)

@@ -138,11 +138,15 @@ class RunDir:
             raise damaged(self.record, problem)
         return record
 
-    def restored_without_weights(self) -> str:
-        """The records file a finished run was restored from without its checkpoint ("" if it has
-        its weights): what needs them (a figure, a new evaluation) cannot use this run."""
+    def missing_weights(self) -> str:
+        """Why a finished run has no weights to load ("" if it has them): it was restored from the
+        records without its checkpoint, so what needs them (a figure, a new evaluation) cannot use
+        it. Said once here for every reader (train.py's loader, Figure 11)."""
         restored_from = self.read_record().get("restored_from", "")
-        return "" if self.checkpoint.exists() else restored_from
+        if not restored_from or self.checkpoint.exists():
+            return ""
+        return (f"{self.spec.describe()} was restored from {restored_from} without its weights; delete "
+                f"{self.path} and run the command without --reuse-records to train it again")
 
     def evaluated(self) -> list[str]:
         return evaluated_in(self.read_record())

@@ -108,10 +108,9 @@ def build_model(spec: JobSpec, data, device):
 
 
 def _load_final(spec: JobSpec, run: RunDir, data, device):
-    restored_from = run.restored_without_weights()
-    if restored_from:
-        raise UserError(f"{spec.describe()} was restored from {restored_from} without its weights; "
-                        f"delete {run.path} and run the command without --reuse-records to train it again")
+    missing = run.missing_weights()
+    if missing:
+        raise UserError(missing)
     model, _ = build_model(spec, data, device)
     _load_weights(model, checkpoints.load(run.checkpoint, device)["model"], run.checkpoint, spec.model)
     model.set_training_images(data.floats("train", device))  # as in training (the sanity rows' centres need them)
