@@ -34,7 +34,9 @@ def plot_matching(args, specs, columns, *, titles: dict, name: str, title: str) 
     panels = [c for c in columns if any(logs[(k, c)] for k in keys)]
     if not keys:
         return
-    fig, axes = plt.subplots(len(keys), len(panels), figsize=(4.2 * len(panels), 2.6 * len(keys)), squeeze=False)
+    # constrained layout keeps the title, the panels' titles and the legend apart
+    fig, axes = plt.subplots(len(keys), len(panels), figsize=(4.2 * len(panels), 2.6 * len(keys)), squeeze=False,
+                             layout="constrained")
     colours = {row: f"C{i}" for i, row in enumerate(dict.fromkeys(s.row for s in specs))}
     for i, key in enumerate(keys):
         for j, col in enumerate(panels):
@@ -50,12 +52,14 @@ def plot_matching(args, specs, columns, *, titles: dict, name: str, title: str) 
             ax.set_xlabel("epoch", fontsize=8)
             ax.set_ylabel(MEASURES[key], fontsize=8)
             ax.tick_params(labelsize=7)
-            if labelled and i == 0:  # one legend per column: the rows below share its colours
-                ax.legend(fontsize=6)
             _print_final(key, col, logs[(key, col)], titles)
     wrapped_title(fig, f"{title}: the codes against their priors after every epoch, validation images, one line "
                        f"per seed (budget {args.budget})")
-    fig.tight_layout()
+    # one legend for the figure, below the panels: every panel shares the rows' colours, and a
+    # legend inside a panel covered its lines
+    handles = {label: line for ax in axes.flat for line, label in zip(*ax.get_legend_handles_labels())}
+    fig.legend(handles.values(), handles.keys(), loc="outside lower center", ncols=min(len(handles), len(panels)),
+               fontsize=8)  # one column of entries per panel column: a one-panel figure stacks them
     path = args.results_dir / "figures" / f"matching_{name}.png"
     io.save_figure(path, fig)
     plt.close(fig)
