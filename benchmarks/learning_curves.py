@@ -24,6 +24,15 @@ def wrapped_title(fig, text: str) -> None:
     fig.suptitle(textwrap.fill(text, int(fig.get_figwidth() * TITLE_CHARS_PER_INCH)), fontsize=9)
 
 
+def shared_legend(fig, axes, n_columns: int) -> None:
+    """One legend for the figure, below its panels (the figure needs layout="constrained"): every
+    panel shares the rows' colours, and a legend inside a panel covered its lines. One column of
+    entries per column of panels, so a one-panel figure stacks them."""
+    handles = {label: line for ax in axes.flat for line, label in zip(*ax.get_legend_handles_labels())}
+    fig.legend(handles.values(), handles.keys(), loc="outside lower center",
+               ncols=max(1, min(len(handles), n_columns)), fontsize=8)
+
+
 def plot_learning_curves(args, specs, columns, *, key, ylabel, titles: dict, name: str, title: str,
                          log_scale: bool = False) -> None:
     """results/figures/<name>.png from the finished runs among `specs` that recorded `key`.
@@ -35,7 +44,7 @@ def plot_learning_curves(args, specs, columns, *, key, ylabel, titles: dict, nam
     panels = [c for c in columns if logs[c]]
     if not panels:
         return
-    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.4), squeeze=False)
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.4), squeeze=False, layout="constrained")
     colours = {row: f"C{i}" for i, row in enumerate(dict.fromkeys(s.row for s in specs))}
     for ax, col in zip(axes[0], panels):
         labelled, key, panel = set(), key_of(col), logs[col]
@@ -52,9 +61,8 @@ def plot_learning_curves(args, specs, columns, *, key, ylabel, titles: dict, nam
             ax.yaxis.set_major_formatter(PLAIN_NUMBERS)
             ax.yaxis.set_minor_formatter(PLAIN_NUMBERS)
         ax.tick_params(labelsize=7)
-        ax.legend(fontsize=7)
     wrapped_title(fig, f"{title}, one line per seed (budget {args.budget})")
-    fig.tight_layout()
+    shared_legend(fig, axes, len(panels))
     path = args.results_dir / "figures" / f"{name}.png"
     io.save_figure(path, fig)
     plt.close(fig)

@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from aae import io  # noqa: E402
 from aae.experiment.run_dir import histories  # noqa: E402
-from benchmarks.learning_curves import wrapped_title  # noqa: E402
+from benchmarks.learning_curves import shared_legend, wrapped_title  # noqa: E402
 
 # key -> axis label, in the order the panels are drawn (a measure no run recorded is left out)
 MEASURES = {
@@ -34,7 +34,7 @@ def plot_matching(args, specs, columns, *, titles: dict, name: str, title: str) 
     panels = [c for c in columns if any(logs[(k, c)] for k in keys)]
     if not keys:
         return
-    # constrained layout keeps the title, the panels' titles and the legend apart
+    # constrained layout keeps the title, the panels' titles and the legend below them apart
     fig, axes = plt.subplots(len(keys), len(panels), figsize=(4.2 * len(panels), 2.6 * len(keys)), squeeze=False,
                              layout="constrained")
     colours = {row: f"C{i}" for i, row in enumerate(dict.fromkeys(s.row for s in specs))}
@@ -55,11 +55,7 @@ def plot_matching(args, specs, columns, *, titles: dict, name: str, title: str) 
             _print_final(key, col, logs[(key, col)], titles)
     wrapped_title(fig, f"{title}: the codes against their priors after every epoch, validation images, one line "
                        f"per seed (budget {args.budget})")
-    # one legend for the figure, below the panels: every panel shares the rows' colours, and a
-    # legend inside a panel covered its lines
-    handles = {label: line for ax in axes.flat for line, label in zip(*ax.get_legend_handles_labels())}
-    fig.legend(handles.values(), handles.keys(), loc="outside lower center", ncols=min(len(handles), len(panels)),
-               fontsize=8)  # one column of entries per panel column: a one-panel figure stacks them
+    shared_legend(fig, axes, len(panels))
     path = args.results_dir / "figures" / f"matching_{name}.png"
     io.save_figure(path, fig)
     plt.close(fig)
