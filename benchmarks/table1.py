@@ -145,8 +145,10 @@ def make_specs(*, models, columns, seeds, budget, overrides):
 
 
 def plot_curves(args, specs, columns) -> None:
-    """One panel per dataset: every run of a dataset has one curve, whatever its columns."""
-    columns = list({c.dataset: c for c in reversed(columns) if is_parzen(c)}.values())[::-1]
+    """One panel per dataset: every run of a dataset has one curve, whatever its columns, so the
+    panel is titled by the dataset alone (a "(10K)" there read as the curve's sample count)."""
+    columns = [dataclasses.replace(c, title=DATASET_TITLES[c.dataset])
+               for c in {c.dataset: c for c in columns if is_parzen(c)}.values()]
     plot_learning_curves(args, specs, columns, key="valid_ll", ylabel="Parzen log-likelihood (nats)",
                          titles=LAYOUT.measured, name="curves_table1",
                          title="Table 1: Parzen log-likelihood of validation images 500-999 after every epoch "
