@@ -89,8 +89,8 @@ def _aae(budget: str) -> Recipe:
         # 319.9 @32; step 322.3 in the first epoch after its drop (19) and 323.2 @24 (32 epochs,
         # drop at 25: 324.6). The drop is worth about 6 nats once the curve is flat, 1.25 at 12
         # epochs (above), when it still climbs. 24 is what Table 1's 90 minutes afford: 389-499 s
-        # a run, 5 seeds 320.39 ± 0.72 on the test images (made again with the matching curve at
-        # bbf0d65: 319.86 ± 0.44). About 7 min a run on one of two cores.
+        # a run, 5 seeds 320.39 ± 0.72 on the test images (made again with the matching curve by
+        # ce14024: 319.86 ± 0.44). About 7 min a run on one of two cores.
         "cpu": Recipe(AAEConfig(), TrainingConfig(epochs=24, lr_schedule="step", precision=AUTO)),
         "paper": Recipe(AAEConfig(), TrainingConfig(epochs=2000)),
     }[budget]
