@@ -26,8 +26,9 @@ def wrapped_title(fig, text: str) -> None:
 
 def shared_legend(fig, axes, n_columns: int) -> None:
     """One legend for the figure, below its panels (the figure needs layout="constrained"): every
-    panel shares the rows' colours, and a legend inside a panel covered its lines. One column of
-    entries per column of panels, so a one-panel figure stacks them."""
+    panel shares the rows' colours, and a legend inside a panel covered its lines. One entry per
+    label, however many lines carry it; one column of entries per column of panels, so a one-panel
+    figure stacks them."""
     handles = {label: line for ax in axes.flat for line, label in zip(*ax.get_legend_handles_labels())}
     fig.legend(handles.values(), handles.keys(), loc="outside lower center",
                ncols=max(1, min(len(handles), n_columns)), fontsize=8)
@@ -47,12 +48,10 @@ def plot_learning_curves(args, specs, columns, *, key, ylabel, titles: dict, nam
     fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.4), squeeze=False, layout="constrained")
     colours = {row: f"C{i}" for i, row in enumerate(dict.fromkeys(s.row for s in specs))}
     for ax, col in zip(axes[0], panels):
-        labelled, key, panel = set(), key_of(col), logs[col]
+        key, panel = key_of(col), logs[col]
         for spec, rows in panel.items():
-            label = titles.get(spec.row, spec.row)
             ax.plot([r["epoch"] for r in rows], [r[key] for r in rows], color=colours[spec.row], lw=1, alpha=0.8,
-                    marker="o", ms=2, label=None if label in labelled else label)
-            labelled.add(label)
+                    marker="o", ms=2, label=titles.get(spec.row, spec.row))
         ax.set_title(col.title, fontsize=9)
         ax.set_xlabel("epoch", fontsize=8)
         ax.set_ylabel(ylabel_of(col), fontsize=8)

@@ -40,12 +40,10 @@ def plot_matching(args, specs, columns, *, titles: dict, name: str, title: str) 
     colours = {row: f"C{i}" for i, row in enumerate(dict.fromkeys(s.row for s in specs))}
     for i, key in enumerate(keys):
         for j, col in enumerate(panels):
-            ax, labelled = axes[i][j], set()
+            ax = axes[i][j]
             for spec, rows in logs[(key, col)].items():
-                label = titles.get(spec.row, spec.row)
                 ax.plot([r["epoch"] for r in rows], [r[key] for r in rows], color=colours[spec.row], lw=1,
-                        alpha=0.8, marker="o", ms=2, label=None if label in labelled else label)
-                labelled.add(label)
+                        alpha=0.8, marker="o", ms=2, label=titles.get(spec.row, spec.row))
             if key.endswith("disc_acc"):
                 ax.axhline(0.5, color="grey", lw=0.8, ls="--")
             ax.set_title(col.title, fontsize=9)
